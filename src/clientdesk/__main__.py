@@ -1,0 +1,3 @@
+from clientdesk.cli import main
+
+main()

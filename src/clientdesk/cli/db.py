@@ -1,0 +1,99 @@
+"""`clientdesk db ...`: inspect, check and upgrade the database."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from clientdesk.cli.root import ClientdeskGroup, app, open_db, out, say, state_of
+from clientdesk.errors import ClientdeskError, DatabaseError
+
+db_app = typer.Typer(help="Inspect, check and upgrade the database.", cls=ClientdeskGroup)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("info")
+def db_info(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Path, schema revision, row counts and size of the database."""
+    from clientdesk.storage.inspect import database_info
+
+    database = open_db(state_of(ctx).location(), create=False, upgrade=False)
+    try:
+        info = database_info(database)
+    finally:
+        database.dispose()
+    if as_json:
+        out.print_json(json.dumps(info.as_dict(), default=str))
+        return
+    journal = f" ({info.journal_mode})" if info.journal_mode else ""
+    state = "up to date" if info.up_to_date else f"upgrade available to {info.head}"
+    rows = [
+        ("database", info.location),
+        ("backend", info.backend + journal),
+        ("schema", f"{info.revision} ({state})"),
+    ]
+    if info.size_bytes is not None:
+        rows.append(("size", f"{info.size_bytes / 1_048_576:,.1f} MiB ({info.size_bytes:,} bytes)"))
+    rows += [(key.replace("_", " "), value) for key, value in sorted(info.meta.items())]
+    width = max(len(label) for label, _ in rows) + 2
+    for label, value in rows:
+        say(f"[bold]{label:<{width}}[/]{escape(value)}")
+    counts = Table("table", "rows", box=None, padding=(0, 2))
+    for name, count in info.counts.items():
+        counts.add_row(name, f"{count:,}")
+    out.print(counts)
+
+
+@db_app.command("check")
+def db_check(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Integrity and foreign-key check; exit 0 when sound, 1 on any problem."""
+    from clientdesk.storage.inspect import check_database
+
+    database = open_db(state_of(ctx).location(), create=False, upgrade=False)
+    try:
+        result = check_database(database)
+    finally:
+        database.dispose()
+    if as_json:
+        doc = {"database": database.label, "ok": result.ok, "checks": result.checks}
+        out.print_json(json.dumps(doc | {"problems": result.problems}))
+    elif result.ok:
+        say(f"ok: {escape(database.label)} passed {', '.join(result.checks)}.")
+    else:
+        for problem in result.problems:
+            say(f"[red]problem:[/] {escape(problem)}", stderr=True)
+        say(f"{escape(database.label)}: {len(result.problems)} problem(s) found.", stderr=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply pending schema migrations (opening the app does this too)."""
+    from clientdesk.storage import migrate
+
+    database = open_db(state_of(ctx).location(), create=False, upgrade=False)
+    try:
+        with database.engine.connect() as conn:
+            before = migrate.current_revision(conn)
+        if before == migrate.head_revision():
+            say(f"{escape(database.label)} is up to date (schema {before}).")
+            return
+        migrate.upgrade(database.engine)
+        say(f"{escape(database.label)}: upgraded schema {before} → {migrate.head_revision()}.")
+    except ClientdeskError:
+        raise
+    except Exception as exc:
+        raise DatabaseError(f"upgrading {database.label} failed: {exc}") from None
+    finally:
+        database.dispose()

@@ -1,0 +1,1 @@
+"""Import and export as plain functions over a session (csv, xlsx, json, vcf, ics)."""

@@ -1,0 +1,1 @@
+"""Engine factory, migrations, integrity checks. No engine is created at import time."""

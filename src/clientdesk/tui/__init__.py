@@ -1,0 +1,1 @@
+"""Textual interface: `make_app` in app.py builds the app the CLI runs."""
