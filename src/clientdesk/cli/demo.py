@@ -30,8 +30,8 @@ def demo(
     ] = False,
 ) -> None:
     """Build a realistic demo database (default: demo.db in the data folder) and open it."""
-    from clientdesk.demo import build_demo
     from clientdesk.config import data_dir
+    from clientdesk.demo import build_demo
 
     state = state_of(ctx)
     location = db or state.db_option or str(data_dir() / "demo.db")
