@@ -52,7 +52,7 @@ def test_defaults_load_without_a_file(tmp_path: Path) -> None:
     assert s.service.A.dedicated_manager is True
     assert s.service_for("d").visit_every_days == 180
     assert s.service_for("C").complaint_response_hours == 24
-    assert s.grading.thresholds.A == 80
+    assert s.grading.thresholds.A == 65
     assert s.risk.net_capital == Decimal(0)
     assert s.complaints.severity_factor.critical == 0.25
     assert set(loaded.sources.values()) == {"default"}

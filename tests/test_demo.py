@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from clientdesk.config import Settings
 from clientdesk.demo import build, build_demo
 from clientdesk.demo import tables as T
 from clientdesk.demo.clock import Clock
@@ -39,6 +40,7 @@ from clientdesk.domain.enums import (
     VisitKind,
     VisitStatus,
 )
+from clientdesk.domain.regrade import run_grading
 from clientdesk.domain.text import name_key, phone_digits, pinyin_keys
 from clientdesk.errors import UsageError
 from clientdesk.storage.database import Database, open_database
@@ -300,18 +302,44 @@ def test_regions_match_cities_and_owners_mostly_cover_their_region(built: Built)
     assert len({row.owner for row in rows}) == len(SALESPEOPLE)
 
 
-def test_grades_follow_revenue(built: Built) -> None:
-    rows = built.rows("SELECT grade, annual_revenue_cents FROM customers")
+def test_grades_follow_the_scorecard(built: Built) -> None:
+    """The demo is graded by the default scorecard: a re-run moves nothing, and grades
+    follow the last 12 months' sales."""
+    rows = built.rows("SELECT grade FROM customers")
     shares = Counter(row.grade for row in rows)
     assert 0.08 <= shares["A"] / SIZE <= 0.22
-    assert 0.25 <= shares["C"] / SIZE <= 0.45
+    assert shares["C"] + shares["D"] >= 0.5 * SIZE  # a long tail of C and D
+    grading = Settings().grading
+    with Session(built.db.engine) as session:
+        result = run_grading(
+            session=session,
+            as_of=TODAY,
+            weights=grading.weights.model_dump(),
+            thresholds=grading.thresholds.model_dump(),
+            actor="test",
+            dry_run=True,
+        )
+        session.rollback()
+    assert result.evaluated == SIZE
+    assert not result.upgrades and not result.downgrades
+    sales = built.rows(
+        sa.text(
+            "SELECT c.grade, COALESCE(SUM(t.amount_cents), 0) FROM customers c"
+            " LEFT JOIN transactions t ON t.customer_id = c.id AND t.kind = 'sale'"
+            " AND t.occurred_on > :since GROUP BY c.id"
+        ).bindparams(since=TODAY.replace(year=TODAY.year - 1).isoformat())
+    )
     median = {}
     for grade in "ABCD":
-        revenue = sorted(
-            r.annual_revenue_cents for r in rows if r.grade == grade and r.annual_revenue_cents
-        )
-        median[grade] = revenue[len(revenue) // 2]
+        amounts = sorted(amount for g, amount in sales if g == grade)
+        median[grade] = amounts[len(amounts) // 2]
     assert median["A"] > median["B"] > median["C"] > median["D"]
+    history = built.rows("SELECT COUNT(DISTINCT customer_id) FROM grade_assessments")[0][0]
+    assert history >= 0.3 * SIZE
+    assert (
+        built.counts["grade_assessments"]
+        == built.rows("SELECT COUNT(*) FROM grade_assessments")[0][0]
+    )
 
 
 def test_groups_have_existing_parents_and_no_cycles(built: Built) -> None:
@@ -554,7 +582,15 @@ def test_contract_events_record_each_step(built: Built) -> None:
 
 
 def test_complaint_timestamps_deadlines_and_escalation(built: Built) -> None:
+    # Deadlines come from the grade the generator gave the customer, which is the grade
+    # before its first assessment (the demo grades a year ago and today after generating).
     grades = dict(built.rows("SELECT id, grade FROM customers"))
+    grades.update(
+        built.rows(
+            "SELECT a.customer_id, a.previous_grade FROM grade_assessments a WHERE a.id ="
+            " (SELECT MIN(b.id) FROM grade_assessments b WHERE b.customer_id = a.customer_id)"
+        )
+    )
     rows = built.rows("SELECT * FROM complaints")
     statuses = Counter(row.status for row in rows)
     assert statuses["closed"] > statuses["in_progress"] > 0

@@ -159,9 +159,9 @@ class GradingWeights(_Section):
 
 
 class GradingThresholds(_Section):
-    A: float = Field(80, ge=0, le=100, description="Lowest score (0-100) that earns grade A.")
-    B: float = Field(60, ge=0, le=100, description="Lowest score that earns grade B.")
-    C: float = Field(40, ge=0, le=100, description="Lowest score that earns grade C; below is D.")
+    A: float = Field(65, ge=0, le=100, description="Lowest score (0-100) that earns grade A.")
+    B: float = Field(50, ge=0, le=100, description="Lowest score that earns grade B.")
+    C: float = Field(35, ge=0, le=100, description="Lowest score that earns grade C; below is D.")
 
     @model_validator(mode="after")
     def _ordered(self) -> GradingThresholds:

@@ -3,7 +3,7 @@
 One module per command group; each registers itself on the root app when imported.
 """
 
-from clientdesk.cli import config_cmd, db, demo  # noqa: F401  (register the commands)
+from clientdesk.cli import config_cmd, db, demo, grade, report  # noqa: F401
 from clientdesk.cli.root import app
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ BATCH = 2_000  # at most this many customers are generated, then written, at a t
 BUILD_CACHE_KIB = 262_144  # SQLite page cache for the build connection (256 MiB)
 STAGE_CUSTOMERS = "Generating customers and their records"
 STAGE_TARGETS = "Writing sales targets"
+STAGE_GRADING = "Grading (a year ago, today)"
 STAGE_INDEXES = "Building indexes"
 STAGE_SAVE = "Saving"
 
@@ -102,6 +103,8 @@ def build(
                     report(STAGE_INDEXES, 0, 1)
                     out.build_indexes()
                     report(STAGE_INDEXES, 1, 1)
+                # After the indexes: the scorecard's queries lean on them.
+                out.counts["grade_assessments"] = grade_history(connection, day, report)
                 report(STAGE_SAVE, 0, 1)
         finally:
             if sqlite_raw is not None and old_cache is not None:
@@ -111,6 +114,32 @@ def build(
             sqlite_raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     report(STAGE_SAVE, 1, 1)
     return dict(out.counts)
+
+
+def grade_history(connection: Connection, day: date, report: Progress) -> int:
+    """Grade a year ago and today with the default scorecard, so that the demo's grades are
+    what `clientdesk grade run` gives and each customer file has a grade history."""
+    from sqlmodel import Session
+
+    from clientdesk.config import Settings
+    from clientdesk.domain.regrade import run_grading
+
+    grading = Settings().grading
+    session = Session(bind=connection)
+    stored = 0
+    for step, as_of in enumerate((day - timedelta(days=365), day)):
+        report(STAGE_GRADING, step, 2)
+        result = run_grading(
+            session=session,
+            as_of=as_of,
+            weights=grading.weights.model_dump(),
+            thresholds=grading.thresholds.model_dump(),
+            actor="demo",
+            assessed_at=datetime.combine(as_of, time(2, 0), tzinfo=UTC),
+        )
+        stored += len(result.upgrades) + len(result.downgrades)
+    report(STAGE_GRADING, 2, 2)
+    return stored
 
 
 def _silent(stage: str, done: int, total: int) -> None:
