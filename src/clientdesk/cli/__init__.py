@@ -1,10 +1,17 @@
 """The command line: a thin Typer shell over domain/, storage/ and exchange/.
 
-One module per command group; each registers itself on the root app when imported.
+One module per command group; each registers itself on the root app when imported, and
+every module in this package is imported here, so a new command group is just a new file.
 """
 
-from clientdesk.cli import config_cmd, db, demo, grade, report  # noqa: F401
+import importlib
+import pkgutil
+
 from clientdesk.cli.root import app
+
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name != "root":
+        importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def main() -> None:
