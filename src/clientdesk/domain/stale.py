@@ -85,8 +85,9 @@ def stale_customers(
         stmt = stmt.limit(limit)
     result = session.connection().execution_options(yield_per=1000).execute(stmt)
     for cid, code, name, grade, owner_, region, verified_at, created_at in result:
+        assert cid is not None  # a primary key read back from the table
         yield StaleRow(
-            id=int(cid),
+            id=cid,
             code=code,
             name=name,
             grade=Grade(grade),
