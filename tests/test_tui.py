@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import HelpPanel, Static
+from textual.widgets import Checkbox, HelpPanel, Input, Select, SelectionList, Static
+from textual.worker import WorkerCancelled
 
 from clientdesk.config import Settings
+from clientdesk.domain import Customer
 from clientdesk.domain.customer import CustomerCreate
 from clientdesk.domain.customer_list import (
     CustomerFilter,
     CustomerRow,
     count_customers,
     page_customers,
+    search_customers,
 )
 from clientdesk.domain.customers import create_customer
 from clientdesk.domain.enums import CustomerKind, CustomerStatus, Grade
+from clientdesk.domain.visit import Visit
 from clientdesk.storage.database import Database, open_database
 from clientdesk.tui.app import ClientdeskApp, make_app
-from clientdesk.tui.screens.customers import CustomersScreen
+from clientdesk.tui.screens.customer_filters import FiltersScreen, ListFilters
+from clientdesk.tui.screens.customers import SEARCH_DELAY, CustomersScreen
 from clientdesk.tui.widgets.customer_table import (
     EDGE,
     WINDOW_SIZE,
@@ -118,8 +124,19 @@ def sql_count(database: Database, filters: CustomerFilter | None = None) -> int:
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Let the load workers finish and their messages reach the widgets."""
-    await pilot.app.workers.wait_for_complete()
+    """Let the load workers finish and their messages reach the widgets.
+
+    A newer request cancels the worker of an older one (typing over a search): those are
+    passed over, and workers started by the messages of others are waited for in turn.
+    """
+    for _ in range(20):
+        running = [worker for worker in pilot.app.workers if not worker.is_finished]
+        if not running:
+            break
+        for worker in running:
+            with suppress(WorkerCancelled):
+                await worker.wait()
+        await pilot.pause()
     await pilot.pause()
 
 
@@ -324,7 +341,12 @@ async def test_clicking_a_header_sorts_by_that_column(customers_db: Database) ->
         assert table.window_rows[0].code == f"C{CUSTOMERS:06d}"
 
 
-async def test_a_column_without_sql_order_says_it_cannot_sort(customers_db: Database) -> None:
+async def test_clicking_next_visit_sorts_soonest_first(customers_db: Database) -> None:
+    with Session(customers_db.engine) as session:
+        for customer_id, days in ((7, 3), (3, 1), (500, 2)):
+            planned = NOW + timedelta(days=days)
+            session.add(Visit(customer_id=customer_id, purpose="例行拜访", planned_at=planned))
+        session.commit()
     app = make_app(Settings(), customers_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -332,10 +354,9 @@ async def test_a_column_without_sql_order_says_it_cannot_sort(customers_db: Data
         x = 1 + sum(column.get_render_width(table) for column in table.ordered_columns[:-1])
         await pilot.click(CustomerTable, offset=(x + 2, 1))  # the "Next visit" header
         await settle(pilot)
-        assert [n.message for n in app._notifications] == [
-            "The list cannot be sorted by next visit."
-        ]
-        assert "sorted by name, ascending" in status_of(app)
+        assert "sorted by next visit, ascending" in status_of(app)
+        assert [row.id for row in table.window_rows[:3]] == [3, 500, 7]
+        assert table.window_rows[3].next_visit_at is None  # no planned visit: after the rest
 
 
 async def test_question_mark_and_f1_toggle_the_keys_panel(customers_db: Database) -> None:
@@ -520,3 +541,217 @@ def test_place_window_centres_and_clamps(
     target: int, total: int, expected: tuple[int, int]
 ) -> None:
     assert place_window(target, total) == expected
+
+
+# -- search and filters --------------------------------------------------------------------------
+
+
+def sql_search(
+    database: Database, query: str, filters: CustomerFilter | None = None
+) -> tuple[list[int], int]:
+    """(ids of the first rows, how many match) as the domain answers the same search."""
+    with Session(database.engine) as session:
+        page = search_customers(query, session=session, filters=filters, limit=WINDOW_SIZE)
+    return [row.id for row in page.rows], page.total
+
+
+async def search_for(pilot: Pilot[None], query: str, *, enter: bool = True) -> None:
+    """Press / and type like a user; Enter runs the search at once, else the pause does."""
+    await pilot.press("slash", *query)
+    if enter:
+        await pilot.press("enter")
+    else:
+        await pilot.pause(SEARCH_DELAY * 2)  # the search runs after a pause in typing
+    await settle(pilot)
+
+
+def screen_of(app: ClientdeskApp) -> CustomersScreen:
+    screen = app.screen
+    assert isinstance(screen, CustomersScreen)
+    return screen
+
+
+async def test_typing_a_search_shows_the_matching_rows(customers_db: Database) -> None:
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await search_for(pilot, "华信", enter=False)
+        table = table_of(app)
+        ids, total = sql_search(customers_db, "华信")
+        assert 0 < total < CUSTOMERS
+        assert [row.id for row in table.window_rows] == ids
+        assert all("华信" in name for name in names(table))
+        assert status_of(app).startswith(f"1 / {total} matching “华信”")
+        assert app.screen.query_one("#search").has_focus  # typing goes on in the box
+
+
+async def test_enter_runs_the_search_and_goes_to_the_results(customers_db: Database) -> None:
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await search_for(pilot, "shjq")  # pinyin initials of 上海金桥
+        table = table_of(app)
+        ids, total = sql_search(customers_db, "shjq")
+        assert total and [row.id for row in table.window_rows] == ids
+        assert all(name.startswith("上海金桥") for name in names(table))
+        assert table.has_focus
+        await pilot.press("down")
+        await settle(pilot)
+        assert status_of(app).startswith(f"2 / {total} matching")
+
+
+async def test_a_code_finds_its_customer_first(customers_db: Database) -> None:
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await search_for(pilot, "c000042")
+        table = table_of(app)
+        assert table.window_rows[0].code == "C000042"
+        assert table.total == sql_search(customers_db, "c000042")[1]
+
+
+async def test_escape_clears_the_search_from_the_list_and_from_the_box(
+    customers_db: Database,
+) -> None:
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await search_for(pilot, "acme")
+        assert table_of(app).total == sql_search(customers_db, "acme")[1] < CUSTOMERS
+        await pilot.press("escape")  # on the list
+        await settle(pilot)
+        assert table_of(app).total == CUSTOMERS
+        assert "matching" not in status_of(app)
+        box = app.screen.query_one("#search", Input)
+        assert box.value == ""
+        await search_for(pilot, "acme", enter=False)
+        assert box.has_focus and table_of(app).total < CUSTOMERS
+        await pilot.press("escape")  # in the box: clears it and goes back to the list
+        await settle(pilot)
+        assert box.value == "" and table_of(app).has_focus
+        assert table_of(app).total == CUSTOMERS
+
+
+async def test_a_search_without_matches_says_how_to_get_back(customers_db: Database) -> None:
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await search_for(pilot, "不存在")
+        empty = app.screen.query_one("#empty", Static)
+        assert empty.display and not table_of(app).display
+        assert str(empty.render()) == "No customers match “不存在”. Press Esc to clear the search."
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not empty.display and table_of(app).has_focus
+
+
+async def test_grade_filter_and_search_together(customers_db: Database) -> None:
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        await search_for(pilot, "华信")
+        table = table_of(app)
+        ids, total = sql_search(customers_db, "华信", CustomerFilter(grades=(Grade.A,)))
+        assert 0 < total < sql_search(customers_db, "华信")[1]
+        assert [row.id for row in table.window_rows] == ids
+        assert {str(table.get_row_at(i)[2]) for i in range(table.row_count)} == {"A"}
+        assert "grade A only" in status_of(app)
+        await pilot.press("0")  # the search stays, the filter goes
+        await settle(pilot)
+        assert table.total == sql_search(customers_db, "华信")[1]
+
+
+async def test_a_newer_search_wins_over_an_older_one(customers_db: Database) -> None:
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        screen.search("华信")
+        screen.search("acme")  # before the first has answered
+        await settle(pilot)
+        assert screen.shown.query == "acme"
+        assert [row.id for row in table_of(app).window_rows] == sql_search(customers_db, "acme")[0]
+
+
+async def test_stale_filter_from_the_dialog(customers_db: Database) -> None:
+    with Session(customers_db.engine) as session:
+        for customer in session.exec(select(Customer)).all():
+            customer.created_at = NOW - timedelta(days=400)
+            if customer.id is not None and customer.id % 3:
+                customer.verified_at = NOW - timedelta(days=30)
+            session.add(customer)
+        session.commit()
+    stale = CustomerFilter(stale_before=NOW - timedelta(days=180))
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FiltersScreen)
+        dialog.query_one("#stale", Checkbox).focus()
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert screen_of(app).listing.filters == ListFilters(stale=True)
+        assert table_of(app).total == sql_count(customers_db, stale) == CUSTOMERS // 3
+        assert all(row.id % 3 == 0 for row in table_of(app).window_rows)
+        assert "stale files only" in status_of(app)
+        await pilot.press("x")
+        await settle(pilot)
+        assert table_of(app).total == CUSTOMERS
+        assert "only" not in status_of(app)
+
+
+async def test_filter_dialog_offers_the_regions_and_owners_in_use(customers_db: Database) -> None:
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FiltersScreen)
+        assert list(dialog.query_one("#grades", SelectionList).selected) == ["A"]
+        owners = dialog.query_one("#owner", Select)
+        assert [str(prompt) for prompt, _ in owners._options[1:]] == sorted(OWNERS)
+        owners.value = "张伟"
+        kinds = dialog.query_one("#kinds", SelectionList)
+        kinds.select(CustomerKind.SUPPLIER.value)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        wanted = CustomerFilter(grades=(Grade.A,), kinds=(CustomerKind.SUPPLIER,), owner="张伟")
+        assert table_of(app).total == sql_count(customers_db, wanted) > 0
+        assert "grade A only  ·  kind 供应商 only  ·  owner 张伟 only" in status_of(app)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("escape")  # cancel keeps the filters
+        await settle(pilot)
+        assert table_of(app).total == sql_count(customers_db, wanted)
+
+
+async def test_palette_filters_by_kind(customers_db: Database) -> None:
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"filter kind supplier")
+        await pilot.pause(0.3)  # the palette searches on a short debounce
+        await pilot.press("enter")
+        await settle(pilot)
+        wanted = CustomerFilter(kinds=(CustomerKind.SUPPLIER,))
+        assert table_of(app).total == sql_count(customers_db, wanted)
+        assert "kind 供应商 only" in status_of(app)
+
+
+async def test_search_box_fits_a_small_terminal(customers_db: Database) -> None:
+    app = make_app(Settings(), customers_db, now=NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await search_for(pilot, "hangzhou")
+        table = table_of(app)
+        assert table.total == sql_search(customers_db, "hangzhou")[1] > 0
+        assert table.scrollable_content_region.height >= 15

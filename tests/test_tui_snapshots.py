@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from clientdesk.config import Settings
 from clientdesk.domain.customer import CustomerCreate
@@ -134,7 +136,14 @@ def shown_as(database: Database) -> Database:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(20):  # a newer request cancels an older worker: wait for the rest
+        running = [worker for worker in pilot.app.workers if not worker.is_finished]
+        if not running:
+            break
+        for worker in running:
+            with suppress(WorkerCancelled):
+                await worker.wait()
+        await pilot.pause()
     await pilot.pause()
 
 
@@ -176,3 +185,51 @@ class TestCustomersScreen:
         """At 80x24 code and name stay in view; the other columns scroll sideways."""
         app = make_app(Settings(), shown_as(snapshot_db), now=NOW)
         assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+    def test_search(self, snap_compare: SnapCompare, snapshot_db: Database) -> None:
+        """Typing 有限 keeps the matching customers, the match marked in each name; the
+        status line names the search."""
+        app = make_app(Settings(), shown_as(snapshot_db), now=NOW)
+
+        async def search(pilot: Pilot[Any]) -> None:
+            await settle(pilot)
+            await pilot.press("slash", "有", "限", "enter")
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=(120, 36), run_before=search)
+
+    def test_search_without_matches(self, snap_compare: SnapCompare, snapshot_db: Database) -> None:
+        """A search that matches nothing says so and how to get the list back."""
+        app = make_app(Settings(), shown_as(snapshot_db), now=NOW)
+
+        async def search(pilot: Pilot[Any]) -> None:
+            await settle(pilot)
+            await pilot.press("slash", *"zzz", "enter")
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=(120, 36), run_before=search)
+
+    def test_filter_dialog(self, snap_compare: SnapCompare, snapshot_db: Database) -> None:
+        """f opens every filter at once, with the regions and owners in use; grade A is
+        ticked because the list was filtered to it before."""
+        app = make_app(Settings(), shown_as(snapshot_db), now=NOW)
+
+        async def open_filters(pilot: Pilot[Any]) -> None:
+            await settle(pilot)
+            await pilot.press("1", "f")
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=(120, 36), run_before=open_filters)
+
+    def test_filter_dialog_small_terminal(
+        self, snap_compare: SnapCompare, snapshot_db: Database
+    ) -> None:
+        """At 80x24 the filter dialog still shows every field and its buttons."""
+        app = make_app(Settings(), shown_as(snapshot_db), now=NOW)
+
+        async def open_filters(pilot: Pilot[Any]) -> None:
+            await settle(pilot)
+            await pilot.press("f")
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=open_filters)

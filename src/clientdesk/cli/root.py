@@ -148,6 +148,7 @@ def run_app(state: State, database: Database) -> None:
     from clientdesk.tui.app import make_app
 
     try:
-        make_app(state.settings().settings, database).run()
+        loaded = state.settings()
+        make_app(loaded.settings, database, settings_path=loaded.path).run()
     finally:
         database.dispose()

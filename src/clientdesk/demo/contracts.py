@@ -22,6 +22,7 @@ CONTRACT_VALUE = {  # yuan, drawn log-uniformly
     "D": (20_000, 150_000),
 }
 DURATIONS = (182, 365, 365, 365, 730, 1095)
+RISK_ZH = {"low": "低", "medium": "中", "high": "高"}
 
 
 def contracts(g: Generator, c: Customer) -> None:
@@ -149,6 +150,10 @@ def _contract(
                     terminated * DAY + bm(r()),
                 )
             )
+        elif status == "expired":  # the term ran out without being closed (domain/contracts.py)
+            events.append(
+                ("expired", end + 1, "合同到期", None, None, None, (end + 1) * DAY + bm(0))
+            )
         if start <= yesterday:
             c.contracts.append((kid, start, in_force_until))
     if previous is not None:  # the contract it renews records the renewal
@@ -168,11 +173,18 @@ def _contract(
             )
         )
 
+    if kid % 5 == 0 and created + 1 <= min(yesterday, signed - 3):  # terms reworked before signing
+        events.append(
+            ("edited", created + 1, "修改合同条款", None, None, None, (created + 1) * DAY)
+        )
     risk = notes = None
     if r() < 0.35:
         x = r() - (0.25 if c.payer[0] < 0.5 else 0.0)
         risk = "low" if x > 0.5 else "medium" if x > 0.15 else "high"
         notes = pick(rnd, V.RISK_NOTES[risk])
+        assessed = min(created if status == "draft" else signed, yesterday)
+        text = f"风险等级：{RISK_ZH[risk]}；{notes}"
+        events.append(("risk", assessed, text, None, None, None, assessed * DAY + bm(0.9)))
     at = clock.at
     dates = clock.date
     append = g.rows[T.CONTRACT_EVENTS].append

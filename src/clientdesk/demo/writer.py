@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Table
 
 from clientdesk.demo import tables as T
+from clientdesk.domain.search import rebuild_search_index
+from clientdesk.domain.visits_due import refresh_last_visits
 
 CHUNK = 20_000  # rows per executemany
 
@@ -49,6 +51,7 @@ class Writer:
         self.counts: dict[str, int] = dict.fromkeys(T.COLUMNS, 0)
         self._sql: dict[str, str] = {}
         self._deferred: list[str] = []
+        self._triggers: list[str] = []
         quote = connection.dialect.identifier_preparer
         for name, columns in T.COLUMNS.items():
             table = T.TABLES[name]
@@ -78,7 +81,9 @@ class Writer:
     def defer_indexes(self) -> None:
         """SQLite: drop the secondary indexes now and build them once at the end (faster).
 
-        Runs inside the build transaction, so a failed build gets them back on rollback.
+        The triggers that keep the search index in step go too: `build_indexes` fills the
+        search index in one pass and puts them back. Runs inside the build transaction, so
+        a failed build gets them back on rollback.
         """
         if self.connection.dialect.name != "sqlite":
             return
@@ -91,22 +96,31 @@ class Writer:
             sa.column("sql"),
         )
         found = self.connection.execute(
-            sa.select(master.c.name, master.c.sql)
+            sa.select(master.c.type, master.c.name, master.c.sql)
             .where(
-                master.c.type == "index",
+                master.c.type.in_(["index", "trigger"]),
                 master.c.sql.is_not(None),  # automatic indexes of UNIQUE constraints stay
                 master.c.tbl_name.in_(list(T.TABLES)),
             )
-            .order_by(master.c.name)
+            .order_by(master.c.type, master.c.name)
         ).all()
-        for name, sql in found:
-            self.connection.exec_driver_sql(f"DROP INDEX {quote.quote(name)}")
-            self._deferred.append(sql)
+        for kind, name, sql in found:
+            self.connection.exec_driver_sql(f"DROP {kind.upper()} {quote.quote(name)}")
+            if kind == "trigger":
+                self._triggers.append(sql)
+            else:
+                self._deferred.append(sql)
 
     def build_indexes(self) -> None:
         for sql in self._deferred:
             self.connection.exec_driver_sql(sql)
         self._deferred.clear()
+        if self._triggers:
+            rebuild_search_index(self.connection)
+            refresh_last_visits(self.connection)  # customers.last_visit_at, kept by triggers
+        for sql in self._triggers:
+            self.connection.exec_driver_sql(sql)
+        self._triggers.clear()
 
     def reset_sequences(self) -> None:
         """PostgreSQL: move each id sequence past the ids assigned here."""

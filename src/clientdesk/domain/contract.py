@@ -57,11 +57,39 @@ class ContractCreate(ContractBase):
     pass
 
 
+class ContractUpdate(SQLModel):
+    """Changes to a draft's terms; once signed, terms change only by amendment (补充协议)."""
+
+    number: str | None = Field(default=None, min_length=1, max_length=40)
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    start_on: date | None = None
+    end_on: date | None = None
+    value_cents: int | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    payment_terms: str | None = Field(default=None, max_length=200)
+    owner: str | None = Field(default=None, max_length=60)
+    notes: str | None = None
+
+
+OPEN_MILESTONE = "kind = 'milestone' AND delivered_on IS NULL"
+
+
 class ContractEvent(SQLModel, table=True):
     """One step in a contract's history; milestones carry due and delivered dates."""
 
     __tablename__ = "contract_events"
-    __table_args__ = (sa.Index("ix_contract_events_kind_due", "kind", "due_on"),)
+    __table_args__ = (
+        sa.Index("ix_contract_events_kind_due", "kind", "due_on"),
+        # Undelivered milestones only (migration 0004): overdue deliveries at any size.
+        sa.Index(
+            "ix_contract_events_open_milestones",
+            "kind",
+            "due_on",
+            "contract_id",
+            sqlite_where=sa.text(OPEN_MILESTONE),
+            postgresql_where=sa.text(OPEN_MILESTONE),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contract_id: int = Field(foreign_key="contracts.id", ondelete="CASCADE", index=True)

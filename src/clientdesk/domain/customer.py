@@ -82,6 +82,13 @@ class CustomerBase(SQLModel):
 
 class Customer(CustomerBase, table=True):
     __tablename__ = "customers"
+    # Visits due by grade (domain/visits_due.py): per grade, oldest last visit first; status
+    # and owner ride along so that counting and filtering never read the rows.
+    __table_args__ = (
+        sa.Index(
+            "ix_customers_visit_due", "grade", "last_visit_at", "created_at", "status", "owner"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, description="客户编号")
@@ -89,6 +96,8 @@ class Customer(CustomerBase, table=True):
     pinyin_initials: str = Field(default="", max_length=200, index=True)
     name_key: str = Field(default="", max_length=200, index=True)
     last_contact_at: datetime | None = Field(default=None, index=True)
+    # The latest done visit; kept by database triggers on visits (migration 0003).
+    last_visit_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     verified_at: datetime | None = Field(default=None, index=True)

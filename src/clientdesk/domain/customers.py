@@ -7,17 +7,25 @@ the caller owns the transaction, so a failure leaves the database as it was.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlmodel import Session, col
 
 from clientdesk.domain import audit
 from clientdesk.domain.common import utcnow
+from clientdesk.domain.complaint import Complaint
 from clientdesk.domain.contact import Contact, ContactCreate
+from clientdesk.domain.contract import Contract
 from clientdesk.domain.customer import Customer, CustomerCreate, CustomerUpdate
-from clientdesk.domain.enums import AuditAction
+from clientdesk.domain.enums import AuditAction, ComplaintStatus, CustomerStatus
+from clientdesk.domain.grading import GradeAssessment
+from clientdesk.domain.interaction import Interaction
 from clientdesk.domain.text import name_key, phone_digits, pinyin_keys
+from clientdesk.domain.transaction import Transaction
+from clientdesk.domain.visit import Visit
 from clientdesk.errors import ConflictError, NotFoundError, ValidationError
 
 CODE_PREFIX = "C"
@@ -177,3 +185,171 @@ def add_contact(data: ContactCreate, *, session: Session, actor: str | None) -> 
         changes=contact.model_dump(exclude={"id", "phone_digits", "mobile_digits"}),
     )
     return contact
+
+
+# -- the file's life: verified, reassigned, archived, deleted ------------------------------------
+
+
+def file_checked_at(customer: Customer) -> datetime:
+    """When the file was last known to be right: verified, or else entered."""
+    return customer.verified_at or customer.created_at
+
+
+def is_stale(customer: Customer, *, now: datetime, stale_after_days: int) -> bool:
+    """Not verified (nor entered) within `stale_after_days` (settings: files.stale_after_days)."""
+    return file_checked_at(customer) < now - timedelta(days=stale_after_days)
+
+
+def mark_verified(
+    customer_id: int, *, session: Session, actor: str | None, now: datetime | None = None
+) -> Customer:
+    """The salesperson checked the file with the customer: the stale clock starts again."""
+    customer = get_customer(customer_id, session=session)
+    now = now or utcnow()
+    old = customer.verified_at
+    customer.verified_at = now
+    session.add(customer)
+    audit.record(
+        session=session,
+        actor=actor,
+        entity="customer",
+        entity_id=customer_id,
+        action=AuditAction.UPDATE,
+        changes={"verified_at": [old, now]},
+    )
+    session.flush()
+    return customer
+
+
+def reassign(
+    customer_id: int,
+    *,
+    owner: str | None,
+    region: str | None,
+    session: Session,
+    actor: str | None,
+) -> Customer:
+    """Hand the customer to another salesperson and/or region (按区域划分)."""
+    return update_customer(
+        customer_id, CustomerUpdate(owner=owner, region=region), session=session, actor=actor
+    )
+
+
+def archive_customer(customer_id: int, *, session: Session, actor: str | None) -> Customer:
+    """Mark the customer lost (流失): it stays on file with its whole history."""
+    return update_customer(
+        customer_id, CustomerUpdate(status=CustomerStatus.LOST), session=session, actor=actor
+    )
+
+
+OPEN_COMPLAINT = (
+    ComplaintStatus.RECEIVED,
+    ComplaintStatus.ACKNOWLEDGED,
+    ComplaintStatus.IN_PROGRESS,
+)
+
+
+@dataclass(frozen=True)
+class DeletionImpact:
+    """What deleting a customer would do, or why it cannot be done."""
+
+    blockers: tuple[str, ...]  # what keeps the customer on file; empty when it may go
+
+    removes: dict[str, int]  # records deleted along with the customer, by kind (only > 0)
+    subsidiaries: int  # customers whose parent this is; they keep their files, without parent
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blockers
+
+    @property
+    def reason(self) -> str:
+        """'it has 1 contract and 4 transactions on record'."""
+        items = list(self.blockers)
+        listed = items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+        return f"it has {listed}" if items else ""
+
+
+def _count(session: Session, model: Any, *where: Any) -> int:
+    return int(session.execute(select(func.count()).select_from(model).where(*where)).scalar_one())
+
+
+def deletion_impact(customer_id: int, *, session: Session) -> DeletionImpact:
+    """Why deleting would be refused, and what would go with the customer otherwise.
+
+    Contracts, open complaints and transactions keep a customer on file: contracts and
+    trade records are the company's books, an open complaint is unfinished work. The
+    database enforces the same (ON DELETE RESTRICT); checking first names the reason.
+    """
+    get_customer(customer_id, session=session)
+    contracts = _count(session, Contract, col(Contract.customer_id) == customer_id)
+    open_complaints = _count(
+        session,
+        Complaint,
+        col(Complaint.customer_id) == customer_id,
+        col(Complaint.status).in_(OPEN_COMPLAINT),
+    )
+    transactions = _count(session, Transaction, col(Transaction.customer_id) == customer_id)
+    blockers = []
+    if contracts:
+        blockers.append(_plural(contracts, "contract"))
+    if open_complaints:
+        blockers.append(_plural(open_complaints, "open complaint"))
+    if transactions:
+        blockers.append(f"{_plural(transactions, 'transaction')} on record")
+    removes = {
+        "contacts": _count(session, Contact, col(Contact.customer_id) == customer_id),
+        "interactions": _count(session, Interaction, col(Interaction.customer_id) == customer_id),
+        "visits": _count(session, Visit, col(Visit.customer_id) == customer_id),
+        "closed complaints": _count(
+            session,
+            Complaint,
+            col(Complaint.customer_id) == customer_id,
+            col(Complaint.status).not_in(OPEN_COMPLAINT),
+        ),
+        "grade assessments": _count(
+            session, GradeAssessment, col(GradeAssessment.customer_id) == customer_id
+        ),
+    }
+    subsidiaries = _count(session, Customer, col(Customer.parent_id) == customer_id)
+    return DeletionImpact(
+        blockers=tuple(blockers),
+        removes={kind: n for kind, n in removes.items() if n},
+        subsidiaries=subsidiaries,
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def delete_customer(customer_id: int, *, session: Session, actor: str | None) -> DeletionImpact:
+    """Delete the customer and its file, or raise ConflictError naming why it must stay.
+
+    Contacts, interactions, visits and grade assessments go with it (ON DELETE CASCADE);
+    closed complaints are deleted here, since their table restricts deletion; subsidiaries
+    lose their parent link. The audit entry keeps a copy of the customer's fields.
+    """
+    customer = get_customer(customer_id, session=session)
+    impact = deletion_impact(customer_id, session=session)
+    if not impact.allowed:
+        raise ConflictError(
+            f"{customer.code} {customer.name} cannot be deleted: {impact.reason}.",
+            hint="Archive it instead (status lost): it leaves the active lists and keeps "
+            "its history.",
+        )
+    snapshot = customer.model_dump(exclude={"id", "pinyin", "pinyin_initials", "name_key"})
+    session.execute(delete(Complaint).where(col(Complaint.customer_id) == customer_id))
+    session.delete(customer)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        entity="customer",
+        entity_id=customer_id,
+        action=AuditAction.DELETE,
+        changes=snapshot
+        | {f"deleted_{kind.replace(' ', '_')}": n for kind, n in impact.removes.items()}
+        | {"subsidiaries_unlinked": impact.subsidiaries},
+    )
+    return impact

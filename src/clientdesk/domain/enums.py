@@ -91,6 +91,9 @@ class ContractEventKind(StrEnum):
     TERMINATED = "terminated"
     COMPLETED = "completed"
     MILESTONE = "milestone"
+    EXPIRED = "expired"
+    RISK = "risk"
+    EDITED = "edited"
 
 
 class RiskLevel(StrEnum):
@@ -201,6 +204,9 @@ LABELS_ZH: dict[type[StrEnum], dict[str, str]] = {
         ContractEventKind.TERMINATED: "解除",
         ContractEventKind.COMPLETED: "完成",
         ContractEventKind.MILESTONE: "交货节点",
+        ContractEventKind.EXPIRED: "到期",
+        ContractEventKind.RISK: "风险评估",
+        ContractEventKind.EDITED: "修改",
     },
     RiskLevel: {
         RiskLevel.LOW: "低",

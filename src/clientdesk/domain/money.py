@@ -30,7 +30,10 @@ def to_cents(value: Decimal | int | str, *, field: str = "amount") -> int:
             ) from None
     if not value.is_finite():
         raise ValidationError(f"{field}: {value!r} is not a finite amount.", field=field)
-    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # more digits than decimal arithmetic holds
+        raise ValidationError(f"{field}: {value} is too large an amount.", field=field) from None
 
 
 def from_cents(cents: int) -> Decimal:

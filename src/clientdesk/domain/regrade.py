@@ -37,7 +37,12 @@ from clientdesk.domain.scoring import Inputs, QuickGrader, Scorecard, score
 from clientdesk.domain.transaction import Transaction
 
 GRADES = {grade.value: grade for grade in Grade}
-COUNTED_CONTRACTS = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED)
+COUNTED_CONTRACTS = (
+    ContractStatus.SIGNED,
+    ContractStatus.ACTIVE,
+    ContractStatus.EXPIRED,  # ran its term; revenue all the same (domain/contract_states.py)
+    ContractStatus.COMPLETED,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,18 +34,52 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+# pypinyin cuts a name into the phrases of its dictionary, and some of those phrases cut
+# company and place names wrongly: 支行 → zhixing, 局长|沙 → zhangsha, 市长|安区 → shizhangan.
+# These words are cut out first and read as they are in company and place names.
+_READINGS = {
+    # 行 is háng in banks and trades.
+    "银行": "yin hang", "支行": "zhi hang", "分行": "fen hang", "总行": "zong hang",
+    "商行": "shang hang", "投行": "tou hang", "央行": "yang hang", "车行": "che hang",
+    "行业": "hang ye", "同行": "tong hang",
+    # 长 is cháng in place names, also after 市/局/县 (市长, 局长 are words of their own).
+    "长沙": "chang sha", "长春": "chang chun", "长安": "chang an", "长江": "chang jiang",
+    "长治": "chang zhi", "长宁": "chang ning", "长城": "chang cheng", "长丰": "chang feng",
+    "长泰": "chang tai", "长葛": "chang ge", "长垣": "chang yuan", "长岭": "chang ling",
+    "长海": "chang hai", "长阳": "chang yang", "长清": "chang qing", "长顺": "chang shun",
+    "长武": "chang wu", "长兴": "chang xing", "长乐": "chang le", "长寿": "chang shou",
+    "长汀": "chang ting", "长白": "chang bai", "长荣": "chang rong", "长虹": "chang hong",
+    "长征": "chang zheng",
+}  # fmt: skip
+_FIXED_WORDS = re.compile("|".join(sorted(_READINGS, key=len, reverse=True)))
+
+
+def _syllables(text: str) -> list[str]:
+    """pypinyin's syllables, with the words of `_READINGS` read the company-name way."""
+    from pypinyin import Style, lazy_pinyin  # imported lazily: loading its dictionaries is slow
+
+    out: list[str] = []
+    start = 0
+    for match in _FIXED_WORDS.finditer(text):
+        if match.start() > start:
+            out += lazy_pinyin(text[start : match.start()], style=Style.NORMAL)
+        out += _READINGS[match.group()].split()
+        start = match.end()
+    if start < len(text):
+        out += lazy_pinyin(text[start:], style=Style.NORMAL)
+    return out
+
+
 @lru_cache(maxsize=65536)
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials) without spaces: 北京华信 → ('beijinghuaxin', 'bjhx').
 
     Latin letters and digits pass through; both keys are lower-case.
     """
-    from pypinyin import Style, lazy_pinyin  # imported lazily: loading its dictionaries is slow
-
     folded = fold(name)
     full: list[str] = []
     initials: list[str] = []
-    for segment in lazy_pinyin(folded, style=Style.NORMAL):
+    for segment in _syllables(folded):
         # Non-Chinese runs come back whole ("abc tech 2"): each word counts as a syllable.
         for word in _NON_ALNUM.split(segment):
             if word:

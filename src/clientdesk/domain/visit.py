@@ -33,6 +33,9 @@ class Visit(VisitBase, table=True):
     __table_args__ = (
         sa.Index("ix_visits_customer_status_planned", "customer_id", "status", "planned_at"),
         sa.Index("ix_visits_status_planned", "status", "planned_at"),
+        # Migration 0003: the month calendar, and one salesperson's agenda.
+        sa.Index("ix_visits_status_done", "status", "done_at"),
+        sa.Index("ix_visits_owner_status_planned", "owner", "status", "planned_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -6,19 +6,29 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.theme import Theme
+from textual.timer import Timer
 from textual.widgets import HelpPanel
 
-from clientdesk.config import Settings
+from clientdesk.config import Settings, save_setting
+from clientdesk.errors import ClientdeskError
 from clientdesk.storage.database import Database
-from clientdesk.tui.commands import CustomerCommands
+from clientdesk.tui.commands import CustomerCommands, CustomerFileCommands
+from clientdesk.tui.context import AppContext
+from clientdesk.tui.messages import CustomersChanged, OpenCustomer
+from clientdesk.tui.screens.customer_file import CustomerFileScreen
+from clientdesk.tui.screens.customer_form import CustomerFormScreen, CustomerSaved, OpenExisting
 from clientdesk.tui.screens.customers import CustomersScreen
 
 FALLBACK_THEME = "textual-dark"
+THEME_SAVE_DELAY = 1.0  # seconds a theme must stay chosen before it is written to settings
 
 
 def _zone(name: str) -> tzinfo:
@@ -33,8 +43,10 @@ class ClientdeskApp(App[None]):
 
     TITLE = "clientdesk"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {CustomerCommands}
+    COMMANDS = App.COMMANDS | {CustomerCommands, CustomerFileCommands}
     DEFAULT_MODE = "customers"
+    # Screens get -narrow below 110 columns, so dialogs and panels can stack instead.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_anywhere"),
@@ -45,15 +57,26 @@ class ClientdeskApp(App[None]):
     ]
 
     def __init__(
-        self, settings: Settings, database: Database, *, now: datetime | None = None
+        self,
+        settings: Settings,
+        database: Database,
+        *,
+        now: datetime | None = None,
+        settings_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.database = database
+        self.settings_path = settings_path
         self.zone = _zone(settings.general.timezone)
         if now is not None and now.tzinfo is None:
             now = now.replace(tzinfo=self.zone)
         self._fixed_now = now
+        self._saved_theme = settings.ui.theme
+        self._theme_timer: Timer | None = None
+        self.context = AppContext(
+            database=database, settings=settings, zone=self.zone, now=self.now, today=self.today
+        )
         self.sub_title = database.label
         self.add_mode("customers", self._customers_screen)
 
@@ -79,6 +102,81 @@ class ClientdeskApp(App[None]):
                 "Pick another with ctrl+p, then Theme.",
                 severity="warning",
             )
+        # Subscribed after the theme above is set, so only the user's choices are saved.
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """Keep the theme the user picked for next time (settings: ui.theme).
+
+        The theme picker previews each theme it passes over, so the file is written once
+        the choice has settled (or when the app closes), not for every preview.
+        """
+        if self.settings_path is None:
+            return
+        if self._theme_timer is not None:
+            self._theme_timer.stop()
+        self._theme_timer = self.set_timer(THEME_SAVE_DELAY, self._save_theme)
+
+    def _save_theme(self) -> None:
+        self._theme_timer = None
+        name = self.theme
+        if self.settings_path is None or name == self._saved_theme:
+            return
+        try:
+            save_setting(self.settings_path, "ui.theme", name)
+        except (ClientdeskError, OSError) as exc:
+            self.notify(
+                f"Theme {name} is used now but could not be saved for next time: {exc}",
+                severity="warning",
+            )
+            return
+        self._saved_theme = name
+
+    def on_unmount(self) -> None:
+        if self._theme_timer is not None:
+            self._theme_timer.stop()
+            self._save_theme()
+
+    # Customer files: opened from any screen by posting OpenCustomer.
+
+    @on(OpenCustomer)
+    def _open_customer(self, message: OpenCustomer) -> None:
+        self.open_customer(message.customer_id)
+
+    def open_customer(self, customer_id: int | None) -> None:
+        """Show a customer's file, or the new-customer form when customer_id is None."""
+        if customer_id is None:
+            self.push_screen(CustomerFormScreen(self.context), self._new_customer_closed)
+        else:
+            self.push_screen(CustomerFileScreen(self.context, customer_id), self._file_closed)
+
+    def action_new_customer(self) -> None:
+        """Open the form for a new customer."""
+        self.open_customer(None)
+
+    def _new_customer_closed(self, result: Any) -> None:
+        if isinstance(result, CustomerSaved):
+            self.post_message(CustomersChanged())
+            self.open_customer(result.id)
+        elif isinstance(result, OpenExisting):
+            self.open_customer(result.id)
+
+    def _file_closed(self, changed: bool | None) -> None:
+        if changed:
+            self.post_message(CustomersChanged())
+
+    @on(CustomersChanged)
+    def _customers_changed(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, CustomersScreen):
+                screen.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Over a file or form, the key of the mode already shown does nothing: leave it out
+        # of the footer, which the file's own keys need.
+        if action == "switch_mode" and parameters == (self.current_mode,):
+            return len(self.screen_stack) <= 1
+        return True
 
     def action_toggle_keys(self) -> None:
         """Show the keys of the current screen, or hide them if shown."""
@@ -89,7 +187,14 @@ class ClientdeskApp(App[None]):
 
 
 def make_app(
-    settings: Settings, database: Database, *, now: datetime | None = None
+    settings: Settings,
+    database: Database,
+    *,
+    now: datetime | None = None,
+    settings_path: Path | None = None,
 ) -> ClientdeskApp:
-    """The app over an open database; `now` fixes the clock (tests and snapshots)."""
-    return ClientdeskApp(settings, database, now=now)
+    """The app over an open database; `now` fixes the clock (tests and snapshots).
+
+    With `settings_path`, the theme the user picks is written back to that settings file.
+    """
+    return ClientdeskApp(settings, database, now=now, settings_path=settings_path)

@@ -1,11 +1,16 @@
-"""Customers screen (客户档案): the whole customer list, sorted and filtered in SQL."""
+"""Customers screen (客户档案): the whole customer list, searched, sorted and filtered in SQL.
+
+Typing in the search box (key /) narrows the list as the user types: the query runs in a
+worker a moment after the last key, and results of an older query are dropped. Filters
+(grade keys 1-4, the dialog on f) and the sort apply with or without a search.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, tzinfo
-from typing import ClassVar
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
@@ -14,19 +19,25 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from clientdesk.domain.customer_list import (
     SORT_COLUMNS,
     CustomerFilter,
     CustomerRow,
+    FilterChoices,
     count_customers,
+    filter_choices,
     page_customers,
 )
-from clientdesk.domain.enums import Grade
+from clientdesk.domain.enums import CustomerKind, CustomerStatus, Grade
+from clientdesk.domain.search import SearchHits, find_customers
 from clientdesk.errors import ClientdeskError
 from clientdesk.storage.database import Database, translate_errors
+from clientdesk.tui.messages import OpenCustomer
+from clientdesk.tui.screens.customer_filters import FiltersScreen, ListFilters
 from clientdesk.tui.widgets.customer_table import (
     COLUMN_BY_KEY,
     COLUMNS,
@@ -34,22 +45,42 @@ from clientdesk.tui.widgets.customer_table import (
     CustomerTable,
     place_window,
 )
+from clientdesk.tui.widgets.search_box import SearchBox
+
+if TYPE_CHECKING:
+    from clientdesk.config import Settings
 
 SORT_CYCLE = tuple(spec.key for spec in COLUMNS if spec.sortable)
 GRADE_KEYS = Binding.Group("Grade", compact=True)
 EMPTY_DATABASE = "No customers yet — run `clientdesk demo` for sample data."
+SEARCH_DELAY = 0.15
+"""Seconds without a key press before the search runs: one query per pause, not per key."""
+
+
+class _Host(Protocol):
+    """What the screen reads from the app: the settings and the (possibly fixed) clock."""
+
+    settings: Settings
+
+    def now(self) -> datetime: ...
 
 
 @dataclass(frozen=True)
 class Listing:
-    """What the list shows: the sort and the filter, never the rows."""
+    """What the list shows: the search, the sort and the filters, never the rows."""
 
     sort: str = "name"
     descending: bool = False
-    grades: frozenset[Grade] = field(default_factory=frozenset)
+    filters: ListFilters = field(default_factory=ListFilters)
+    query: str = ""
 
-    def filters(self) -> CustomerFilter:
-        return CustomerFilter(grades=tuple(sorted(self.grades)))
+    @property
+    def searching(self) -> bool:
+        return bool(self.query.strip())
+
+    def search_key(self) -> tuple[str, ListFilters]:
+        """Searches with equal keys find the same customers (the sort only orders them)."""
+        return self.query.strip(), self.filters
 
 
 @dataclass(frozen=True)
@@ -58,11 +89,19 @@ class WindowRequest:
     listing: Listing
     target: int  # absolute index the window is centred on; -1 = the last customer
     follow: bool  # keep the highlighted customer (sliding, reloading) instead of jumping
+    filters: CustomerFilter = field(default_factory=CustomerFilter)
+    hits: SearchHits | None = None  # the search's matches, when already found
 
 
 class CustomersLoaded(Message):
     def __init__(
-        self, request: WindowRequest, rows: list[CustomerRow], offset: int, total: int, target: int
+        self,
+        request: WindowRequest,
+        rows: list[CustomerRow],
+        offset: int,
+        total: int,
+        target: int,
+        hits: SearchHits | None = None,
     ) -> None:
         super().__init__()
         self.request = request
@@ -70,6 +109,7 @@ class CustomersLoaded(Message):
         self.offset = offset
         self.total = total
         self.target = target
+        self.hits = hits
 
 
 class CustomersLoadFailed(Message):
@@ -79,10 +119,28 @@ class CustomersLoadFailed(Message):
         self.error = error
 
 
+class FilterChoicesLoaded(Message):
+    """The regions and owners for the filter dialog, or why they could not be read."""
+
+    def __init__(self, choices: FilterChoices | None, error: str = "") -> None:
+        super().__init__()
+        self.choices = choices
+        self.error = error
+
+
+class EmptyState(Static, can_focus=True):
+    """Stands in for the list when it has no rows; focusable, so the list's keys still work."""
+
+
 class CustomersScreen(Screen[None]):
     """Every customer in a table that reads one window of rows at a time."""
 
+    AUTO_FOCUS = "#customers"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", id="customers.search"),
+        Binding("escape", "clear_search", "Clear search", id="customers.clear_search"),
+        Binding("f", "filters", "Filter", id="customers.filters"),
+        Binding("x", "clear_filters", "Clear filters", id="customers.clear_filters"),
         Binding("s", "cycle_sort", "Sort", id="customers.sort"),
         Binding("S,r", "reverse_sort", "Reverse", id="customers.reverse"),
         *(
@@ -95,8 +153,10 @@ class CustomersScreen(Screen[None]):
             )
             for n, g in enumerate("ABCD", start=1)
         ),
-        Binding("0", "all_grades", "All grades", id="customers.all_grades"),
-        Binding("ctrl+r,f5", "reload", "Refresh", id="customers.refresh"),
+        # In the keys panel (?) and the palette; the footer has no room for every key.
+        Binding("0", "all_grades", "All grades", show=False, id="customers.all_grades"),
+        Binding("ctrl+r,f5", "reload", "Refresh", show=False, id="customers.refresh"),
+        Binding("n", "new_customer", "New", id="customers.new"),
     ]
 
     def __init__(self, database: Database, *, zone: tzinfo, today: Callable[[], date]) -> None:
@@ -108,17 +168,25 @@ class CustomersScreen(Screen[None]):
         self.shown = Listing()  # on screen: the status line describes this one
         self._serial = 0
         self._total: int | None = None
+        self._hits: SearchHits | None = None  # matches of the search on screen
+        self._hits_key: tuple[str, ListFilters] | None = None
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield SearchBox(id="search")
         yield CustomerTable(zone=self.zone, today=self.today, id="customers")
-        yield Static(id="empty", classes="empty-state", markup=False)
+        yield EmptyState(id="empty", classes="empty-state", markup=False)
         yield Static("Loading customers…", id="status", classes="status-line", markup=False)
         yield Footer()
 
     @property
     def table(self) -> CustomerTable:
         return self.query_one(CustomerTable)
+
+    @property
+    def search_box(self) -> SearchBox:
+        return self.query_one(SearchBox)
 
     def on_mount(self) -> None:
         for frame in (self.table, self.query_one("#empty")):
@@ -127,6 +195,22 @@ class CustomersScreen(Screen[None]):
         self._request(0, follow=False)
 
     # What the keys and the command palette do.
+
+    def search(self, query: str) -> None:
+        """Show the customers matching `query` (all of them for a blank query)."""
+        self._stop_search_timer()
+        if query != self.search_box.value:
+            with self.search_box.prevent(Input.Changed):
+                self.search_box.value = query
+        if query.strip() != self.listing.query.strip():
+            self._change(replace(self.listing, query=query))
+
+    def focus_search(self) -> None:
+        # At once, not after the queued events: keys typed right after / go to the box.
+        self.set_focus(self.search_box)
+
+    def clear_search(self) -> None:
+        self.search("")
 
     def sort_by(self, key: str, descending: bool = False) -> None:
         if key not in SORT_COLUMNS:
@@ -137,15 +221,51 @@ class CustomersScreen(Screen[None]):
     def reverse_sort(self) -> None:
         self._change(replace(self.listing, descending=not self.listing.descending))
 
+    def filter_by(self, filters: ListFilters) -> None:
+        self._change(replace(self.listing, filters=filters))
+
     def toggle_grade(self, grade: Grade) -> None:
-        self._change(replace(self.listing, grades=self.listing.grades ^ {grade}))
+        filters = self.listing.filters
+        self.filter_by(replace(filters, grades=filters.grades ^ {grade}))
+
+    def toggle_kind(self, kind: CustomerKind) -> None:
+        filters = self.listing.filters
+        self.filter_by(replace(filters, kinds=filters.kinds ^ {kind}))
+
+    def toggle_status(self, status: CustomerStatus) -> None:
+        filters = self.listing.filters
+        self.filter_by(replace(filters, statuses=filters.statuses ^ {status}))
+
+    def toggle_stale(self) -> None:
+        filters = self.listing.filters
+        self.filter_by(replace(filters, stale=not filters.stale))
 
     def all_grades(self) -> None:
-        self._change(replace(self.listing, grades=frozenset()))
+        self.filter_by(replace(self.listing.filters, grades=frozenset()))
+
+    def clear_filters(self) -> None:
+        self.filter_by(ListFilters())
+
+    def open_filters(self) -> None:
+        """The filter dialog, once the regions and owners in use are read."""
+        self._load_choices()
 
     def reload(self) -> None:
         self.table.forget_moves()
+        self._hits_key = None  # customers may have changed: search again
         self._request(self.table.position or 0, follow=True)
+
+    def action_focus_search(self) -> None:
+        self.focus_search()
+
+    def action_clear_search(self) -> None:
+        self.clear_search()
+
+    def action_filters(self) -> None:
+        self.open_filters()
+
+    def action_clear_filters(self) -> None:
+        self.clear_filters()
 
     def action_cycle_sort(self) -> None:
         index = SORT_CYCLE.index(self.listing.sort) if self.listing.sort in SORT_CYCLE else -1
@@ -163,6 +283,24 @@ class CustomersScreen(Screen[None]):
     def action_reload(self) -> None:
         self.reload()
 
+    def action_new_customer(self) -> None:
+        self.post_message(OpenCustomer(None))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Keys that would do nothing stay out of the footer.
+        if action == "clear_search":
+            return self.listing.searching
+        if action == "clear_filters":
+            return not self.listing.filters.empty
+        return True
+
+    @on(DataTable.RowSelected)
+    def _open_file(self) -> None:
+        # Enter, or a click on the highlighted row (so a double click), opens the file.
+        row = self.table.current
+        if row is not None:
+            self.post_message(OpenCustomer(row.id))
+
     @on(DataTable.HeaderSelected)
     def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
         key = str(event.column_key.value)
@@ -177,25 +315,69 @@ class CustomersScreen(Screen[None]):
     def _row_highlighted(self) -> None:
         self._show_status()
 
+    # The search box: a pause in typing runs the search; Enter runs it at once.
+
+    @on(Input.Changed, "#search")
+    def _typed(self) -> None:
+        self._stop_search_timer()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._search_typed)
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self) -> None:
+        self._search_typed()
+        self._to_list()
+
+    @on(SearchBox.Left)
+    def _left_search(self, message: SearchBox.Left) -> None:
+        if message.cleared:
+            self.clear_search()
+        else:
+            self._search_typed()
+        self._to_list()
+
+    def _search_typed(self) -> None:
+        self.search(self.search_box.value)
+
+    def _stop_search_timer(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+
+    def _to_list(self) -> None:
+        self.set_focus(self.query_one("#empty" if self.has_class("-empty") else "#customers"))
+
     # Loading: the worker reads SQL and posts a message; only the handlers touch widgets.
 
     def _change(self, listing: Listing) -> None:
         self.listing = listing
         self.table.forget_moves()
+        self.refresh_bindings()
         self._request(0, follow=False)
 
     def _request(self, target: int, *, follow: bool) -> None:
         self._serial += 1
-        self._load(WindowRequest(self._serial, self.listing, target, follow))
+        listing = self.listing
+        host = cast(_Host, self.app)
+        filters = listing.filters.to_domain(
+            now=host.now(), stale_after_days=host.settings.files.stale_after_days
+        )
+        hits = self._hits if self._hits_key == listing.search_key() else None
+        self._load(WindowRequest(self._serial, listing, target, follow, filters, hits))
 
     @work(thread=True, exclusive=True, group="customers")
     def _load(self, request: WindowRequest) -> None:
         worker = get_current_worker()
         listing = request.listing
+        filters = request.filters
         try:
             with translate_errors(self.database.label), Session(self.database.engine) as session:
-                filters = listing.filters()
-                total = count_customers(session=session, filters=filters)
+                hits = request.hits
+                if hits is None and listing.searching:
+                    hits = find_customers(listing.query, session=session, filters=filters)
+                if worker.is_cancelled:
+                    return  # overtaken while searching: skip the page
+                # The hits were found under these filters: their number is the count.
+                total = len(hits.ids) if hits else count_customers(session=session, filters=filters)
                 offset, target = place_window(request.target, total)
                 rows = page_customers(
                     session=session,
@@ -204,19 +386,21 @@ class CustomersScreen(Screen[None]):
                     sort=listing.sort,
                     descending=listing.descending,
                     filters=filters,
+                    search=hits,
                 )
         except (ClientdeskError, SQLAlchemyError) as exc:
             if not worker.is_cancelled:
                 self.post_message(CustomersLoadFailed(request, str(exc)))
             return
         if not worker.is_cancelled:
-            self.post_message(CustomersLoaded(request, rows, offset, total, target))
+            self.post_message(CustomersLoaded(request, rows, offset, total, target, hits))
 
     @on(CustomersLoaded)
     def _loaded(self, message: CustomersLoaded) -> None:
         if message.request.serial != self._serial:
             return  # an older request, overtaken by a newer one
         listing = message.request.listing
+        self._hits, self._hits_key = message.hits, listing.search_key()
         table = self.table
         table.loading = False
         table.show_window(
@@ -227,14 +411,19 @@ class CustomersScreen(Screen[None]):
             follow=message.request.follow,
             sort=listing.sort,
             descending=listing.descending,
+            highlight=message.hits.terms.text if message.hits else "",
         )
         self._total = message.total
         self.shown = listing
         was_empty = self.has_class("-empty")
+        empty = self.query_one(EmptyState)
+        if message.total == 0 and table.has_focus:
+            empty.focus()  # the keys of the list keep working while it is hidden
         self.set_class(message.total == 0, "-empty")
-        self.query_one("#empty", Static).update(self._empty_text())
-        if was_empty and message.total:
-            table.focus()  # it lost focus while hidden
+        self.search_box.set_class(listing.searching, "-active")
+        empty.update(self._empty_text())
+        if was_empty and message.total and self.focused in (None, empty):
+            table.focus()
         self._show_status()
 
     @on(CustomersLoadFailed)
@@ -245,15 +434,53 @@ class CustomersScreen(Screen[None]):
         table.loading = False
         table.forget_moves()
         self.listing = self.shown  # later windows must match the rows on screen
+        self.refresh_bindings()
         self.notify(message.error, title="Could not load customers", severity="error")
         if self._total is None:
             self.query_one("#status", Static).update("Customers could not be loaded.")
 
+    @work(thread=True, exclusive=True, group="customer-filter-choices")
+    def _load_choices(self) -> None:
+        try:
+            with translate_errors(self.database.label), Session(self.database.engine) as session:
+                choices = filter_choices(session=session)
+        except (ClientdeskError, SQLAlchemyError) as exc:
+            self.post_message(FilterChoicesLoaded(None, str(exc)))
+            return
+        self.post_message(FilterChoicesLoaded(choices))
+
+    @on(FilterChoicesLoaded)
+    def _show_filters(self, message: FilterChoicesLoaded) -> None:
+        if message.choices is None:
+            self.notify(message.error, title="Could not open the filters", severity="error")
+            return
+        if not self.is_current:
+            return  # the user went elsewhere meanwhile
+        stale_days = cast(_Host, self.app).settings.files.stale_after_days
+        dialog = FiltersScreen(self.listing.filters, message.choices, stale_days)
+        self.app.push_screen(dialog, self._filters_chosen)
+
+    def _filters_chosen(self, filters: ListFilters | None) -> None:
+        if filters is not None and filters != self.listing.filters:
+            self.filter_by(filters)
+
+    # What the list says about itself.
+
     def _empty_text(self) -> str:
-        if not self.shown.grades:
+        shown = self.shown
+        filters = shown.filters
+        if shown.searching:
+            text = f"No customers match “{shown.query.strip()}”"
+            if not filters.empty:
+                text += f" ({'; '.join(filters.describe())}; x clears the filters)"
+            return text + ". Press Esc to clear the search."
+        if filters.empty:
             return EMPTY_DATABASE
-        grades = ", ".join(sorted(self.shown.grades))
-        return f"No customers of grade {grades}. Press 0 to show every grade."
+        if filters == ListFilters(grades=filters.grades):
+            grades = ", ".join(sorted(filters.grades))
+            return f"No customers of grade {grades}. Press 0 to show every grade."
+        described = "; ".join(filters.describe())
+        return f"No customers match these filters: {described}. Press x to clear them."
 
     def _show_status(self) -> None:
         table = self.table
@@ -261,10 +488,16 @@ class CustomersScreen(Screen[None]):
         if total is None:
             return
         position = table.position
-        parts = [f"{position + 1:,} / {total:,}" if position is not None else "no customers"]
         shown = self.shown
+        where = f"{position + 1:,} / " if position is not None else ""
+        if shown.searching:
+            capped = "+" if self._hits and self._hits.capped else ""
+            found = f"{where}{total:,}{capped} matching “{shown.query.strip()}”"
+            parts = [found + (" (type more to narrow)" if capped else "")]
+        else:
+            parts = [f"{where}{total:,}" if position is not None else "no customers"]
         order = "descending" if shown.descending else "ascending"
-        parts.append(f"sorted by {COLUMN_BY_KEY[shown.sort].phrase}, {order}")
-        if shown.grades:
-            parts.append(f"grade {', '.join(sorted(shown.grades))} only")
+        sort = f"sorted by {COLUMN_BY_KEY[shown.sort].phrase}, {order}"
+        parts.append(f"best match first, then {sort}" if shown.searching else sort)
+        parts += shown.filters.describe()
         self.query_one("#status", Static).update("  ·  ".join(parts))

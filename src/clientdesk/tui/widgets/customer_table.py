@@ -23,6 +23,7 @@ from textual.widgets import DataTable
 
 from clientdesk.domain.customer_list import SORT_COLUMNS, CustomerRow
 from clientdesk.domain.enums import label_zh
+from clientdesk.domain.text import fold
 
 WINDOW_SIZE = 240
 """Most rows the table ever holds: a couple of screens either side of the cursor."""
@@ -75,17 +76,27 @@ def local_date(value: datetime | None, zone: tzinfo) -> date | None:
     return value.astimezone(zone).date() if value is not None else None
 
 
+def mark(cell: Text, needle: str, style: Style) -> None:
+    """Style each occurrence of `needle` in `cell`, ignoring case and width."""
+    plain = fold(cell.plain)
+    if len(plain) != len(cell.plain):
+        return  # folding changed the length (ligatures...): positions would not line up
+    start = plain.find(needle)
+    while start >= 0 and needle:
+        cell.stylize(style, start, start + len(needle))
+        start = plain.find(needle, start + len(needle))
+
+
 class CustomerTable(DataTable[Text]):
     """Customers, one row each; keeps the cursor on the same customer as the window slides."""
 
     HELP = """\
 ## Customers
 
-Every customer, read from the database a window at a time, so the list
-scrolls as quickly with 100,000 customers as with ten.
+Every customer, read a window at a time: as quick with 100,000 customers as with ten.
 
-Click a column header to sort by it; click it again to reverse.
-A next visit in red is overdue.
+**/** searches code, name (华信), pinyin (bjhx), contact, phone, e-mail.
+**f** filters. Click a header to sort. A next visit in red is overdue.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -109,6 +120,7 @@ A next visit in red is overdue.
         self.total = 0
         self.sort_key = "name"
         self.sort_descending = False
+        self.highlight = ""  # the search text, marked where it appears in codes and names
         self.window_rows: list[CustomerRow] = []
         self._name_width = NAME_WIDTH[0]
         # Keys pressed while a window is on its way move `_wanted`; one request is out at a
@@ -136,6 +148,7 @@ A next visit in red is overdue.
         follow: bool = False,
         sort: str = "name",
         descending: bool = False,
+        highlight: str = "",
     ) -> None:
         """Replace the window; the cursor goes to `target`, or stays on its customer if `follow`.
 
@@ -147,6 +160,7 @@ A next visit in red is overdue.
         wanted = self._wanted
         self.start, self.total, self.window_rows = offset, total, list(rows)
         self.sort_key, self.sort_descending = sort, descending
+        self.highlight = highlight
         self.forget_moves()
         cursor = target - offset
         if wanted is not None:
@@ -241,9 +255,11 @@ A next visit in red is overdue.
         for spec in COLUMNS:
             self.add_column(self._header(spec), width=spec.width or self._name_width, key=spec.key)
         today = self.today()
-        overdue = Style(color=self.app.current_theme.error or "red", bold=True)
+        theme = self.app.current_theme
+        overdue = Style(color=theme.error or "red", bold=True)
+        marked = Style(color=theme.accent or "yellow", bold=True, underline=True)
         for row in self.window_rows:
-            self.add_row(*self._cells(row, today, overdue), key=str(row.id))
+            self.add_row(*self._cells(row, today, overdue, marked), key=str(row.id))
         if not self.window_rows:
             return
         self.move_cursor(row=cursor, scroll=False)
@@ -255,7 +271,7 @@ A next visit in red is overdue.
             return Text(spec.label)
         return Text(f"{spec.label} {'▼' if self.sort_descending else '▲'}", style="underline")
 
-    def _cells(self, row: CustomerRow, today: date, overdue: Style) -> list[Text]:
+    def _cells(self, row: CustomerRow, today: date, overdue: Style, marked: Style) -> list[Text]:
         last = local_date(row.last_contact_at, self.zone)
         visit = local_date(row.next_visit_at, self.zone)
         values = (
@@ -269,6 +285,9 @@ A next visit in red is overdue.
             last.isoformat() if last else "",
         )
         cells = [Text(value, no_wrap=True, overflow="ellipsis") for value in values]
+        if self.highlight:
+            for cell in cells[:2]:  # code and name
+                mark(cell, self.highlight, marked)
         late = visit is not None and visit < today
         cells.append(Text(visit.isoformat() if visit else "", style=overdue if late else ""))
         return cells
