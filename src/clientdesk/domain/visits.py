@@ -224,6 +224,48 @@ def _audit(
     )
 
 
+def _new_visit(
+    customer: Customer,
+    *,
+    session: Session,
+    actor: str | None,
+    kind: VisitKind | str,
+    purpose: str,
+    at: datetime,
+    owner: str | None,
+    contact_id: int | None,
+    contract_id: int | None,
+    complaint_id: int | None,
+    now: datetime,
+    **fields: Any,
+) -> Visit:
+    """A visit row for a planned or an unplanned visit: links checked, the key contact and
+    the account manager (else the actor) filled in when not given."""
+    assert customer.id is not None
+    _check_links(
+        customer.id,
+        session=session,
+        contact_id=contact_id,
+        contract_id=contract_id,
+        complaint_id=complaint_id,
+    )
+    if contact_id is None:
+        contact_id = key_contact_id(customer.id, session=session)
+    return Visit(
+        customer_id=customer.id,
+        contact_id=contact_id,
+        kind=VisitKind(kind),
+        purpose=purpose,
+        planned_at=at,
+        owner=_text(owner) or customer.owner or actor,
+        contract_id=contract_id,
+        complaint_id=complaint_id,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+
+
 def _created(session: Session, actor: str | None, visit: Visit) -> None:
     session.add(visit)
     session.flush()
@@ -273,27 +315,19 @@ def plan_visit(
     customer = _customer(customer_id, session=session)
     planned_at = _not_past(planned_at, now)
     purpose = _purpose(purpose)
-    _check_links(
-        customer_id,
+    visit = _new_visit(
+        customer,
         session=session,
-        contact_id=contact_id,
-        contract_id=contract_id,
-        complaint_id=complaint_id,
-    )
-    if contact_id is None:
-        contact_id = key_contact_id(customer_id, session=session)
-    visit = Visit(
-        customer_id=customer_id,
-        contact_id=contact_id,
-        kind=VisitKind(kind),
+        actor=actor,
+        kind=kind,
         purpose=purpose,
-        planned_at=planned_at,
-        owner=_text(owner) or customer.owner or actor,
+        at=planned_at,
+        owner=owner,
+        contact_id=contact_id,
         contract_id=contract_id,
         complaint_id=complaint_id,
+        now=now,
         status=VisitStatus.PLANNED,
-        created_at=now,
-        updated_at=now,
     )
     _created(session, actor, visit)
     return visit
@@ -590,28 +624,20 @@ def log_unplanned_visit(
     done = _done_at(done_at, now)
     purpose = _purpose(purpose)
     fields = _check_log(log, today=now.astimezone(zone).date())
-    _check_links(
-        customer_id,
+    visit = _new_visit(
+        customer,
         session=session,
-        contact_id=contact_id,
-        contract_id=contract_id,
-        complaint_id=complaint_id,
-    )
-    if contact_id is None:
-        contact_id = key_contact_id(customer_id, session=session)
-    visit = Visit(
-        customer_id=customer_id,
-        contact_id=contact_id,
-        kind=VisitKind(kind),
+        actor=actor,
+        kind=kind,
         purpose=purpose,
-        planned_at=done,
-        owner=_text(owner) or customer.owner or actor,
+        at=done,
+        owner=owner,
+        contact_id=contact_id,
         contract_id=contract_id,
         complaint_id=complaint_id,
+        now=now,
         status=VisitStatus.DONE,
         done_at=done,
-        created_at=now,
-        updated_at=now,
         **fields,
     )
     _created(session, actor, visit)
