@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from textual import on
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.theme import Theme
@@ -20,9 +21,10 @@ from textual.widgets import HelpPanel
 from clientdesk.config import Settings, save_setting
 from clientdesk.errors import ClientdeskError
 from clientdesk.storage.database import Database
-from clientdesk.tui.commands import CustomerCommands, CustomerFileCommands
+from clientdesk.tui.commands import AreaCommands, CustomerCommands, CustomerFileCommands
 from clientdesk.tui.context import AppContext
 from clientdesk.tui.messages import CustomersChanged, OpenCustomer
+from clientdesk.tui.registry import Housekeeping, modes
 from clientdesk.tui.screens.customer_file import CustomerFileScreen
 from clientdesk.tui.screens.customer_form import CustomerFormScreen, CustomerSaved, OpenExisting
 from clientdesk.tui.screens.customers import CustomersScreen
@@ -43,7 +45,7 @@ class ClientdeskApp(App[None]):
 
     TITLE = "clientdesk"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {CustomerCommands, CustomerFileCommands}
+    COMMANDS = App.COMMANDS | {CustomerCommands, CustomerFileCommands, AreaCommands}
     DEFAULT_MODE = "customers"
     # Screens get -narrow below 110 columns, so dialogs and panels can stack instead.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
@@ -52,8 +54,11 @@ class ClientdeskApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_anywhere"),
         Binding("question_mark,f1", "toggle_keys", "Keys", id="app.keys"),
         Binding("ctrl+p", "command_palette", "Commands", priority=True, id="app.command_palette"),
-        # One key per main screen; later screens add theirs here and a mode in __init__.
-        Binding("c", "switch_mode('customers')", "Customers", id="app.customers"),
+        # One key per main screen: each module in tui/screens with a MODE (see registry.py).
+        *(
+            Binding(mode.key, f"switch_mode('{mode.name}')", mode.title, id=f"app.{mode.name}")
+            for mode in modes()
+        ),
     ]
 
     def __init__(
@@ -78,7 +83,8 @@ class ClientdeskApp(App[None]):
             database=database, settings=settings, zone=self.zone, now=self.now, today=self.today
         )
         self.sub_title = database.label
-        self.add_mode("customers", self._customers_screen)
+        for mode in modes():
+            self.add_mode(mode.name, partial(mode.screen, self.context))
 
     def now(self) -> datetime:
         """The time, or the fixed time given to make_app (tests, snapshots)."""
@@ -87,9 +93,6 @@ class ClientdeskApp(App[None]):
     def today(self) -> date:
         """Today's date where the user works (settings: general.timezone)."""
         return self.now().astimezone(self.zone).date()
-
-    def _customers_screen(self) -> CustomersScreen:
-        return CustomersScreen(self.database, zone=self.zone, today=self.today)
 
     def on_mount(self) -> None:
         wanted = self.settings.ui.theme
@@ -104,6 +107,23 @@ class ClientdeskApp(App[None]):
             )
         # Subscribed after the theme above is set, so only the user's choices are saved.
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        for mode in modes():
+            for job in mode.housekeeping:
+                self._housekeep(job)
+                if job.every_seconds:
+                    self.set_interval(job.every_seconds, partial(self._housekeep, job))
+
+    @work(thread=True, group="housekeeping")
+    def _housekeep(self, job: Housekeeping) -> None:
+        """Run one housekeeping job off the UI thread; show what it says, if anything."""
+        try:
+            said = job.run(self.context)
+        except ClientdeskError as exc:
+            said, severity = str(exc), "error"
+        else:
+            severity = job.severity
+        if said:
+            self.call_from_thread(self.notify, said, severity=severity)
 
     def _remember_theme(self, theme: Theme) -> None:
         """Keep the theme the user picked for next time (settings: ui.theme).

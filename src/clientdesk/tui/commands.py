@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -14,16 +12,10 @@ from textual.screen import Screen
 from clientdesk.domain.enums import CustomerKind, CustomerStatus, Grade, label_zh
 from clientdesk.domain.timeline import SOURCE_LABELS
 from clientdesk.tui.messages import OpenCustomer
-from clientdesk.tui.screens.customer_file import CustomerFileScreen
+from clientdesk.tui.registry import Command, modes
+from clientdesk.tui.screens.customer_file import TAB_TITLES, TABS, CustomerFileScreen
 from clientdesk.tui.screens.customers import CustomersScreen
 from clientdesk.tui.widgets.customer_table import COLUMNS
-
-
-@dataclass(frozen=True)
-class Command:
-    title: str
-    help: str
-    run: Callable[[], Any]
 
 
 def customer_commands(app: App[Any], screen: Screen[Any]) -> list[Command]:
@@ -155,9 +147,6 @@ def file_commands(screen: Screen[Any]) -> list[Command]:
         Command(
             "Customer: delete", "Delete the file, after confirming (key D)", partial(act, "delete")
         ),
-        Command("Customer: show profile", "Profile tab (key 1)", partial(act, "tab('profile')")),
-        Command("Customer: show contacts", "Contacts tab (key 2)", partial(act, "tab('contacts')")),
-        Command("Customer: show timeline", "Timeline tab (key 3)", partial(act, "tab('timeline')")),
         Command("Customer: back to the list", "Close the file (escape)", partial(act, "back")),
         Command("Customer: refresh", "Read the file again (ctrl+r)", partial(act, "reload")),
         Command(
@@ -166,6 +155,16 @@ def file_commands(screen: Screen[Any]) -> list[Command]:
             partial(screen.show_only, None),
         ),
     ]
+    commands += [
+        Command(
+            f"Customer: show {tab}",
+            f"The {TAB_TITLES[tab].split(' ', 1)[1]} tab (key {n})",
+            partial(act, f"tab('{tab}')"),
+        )
+        for n, tab in enumerate(TABS[:9], start=1)
+    ]
+    for tab in screen.extra_tabs():
+        commands += tab.commands()
     commands += [
         Command(
             f"Customer: timeline, only {label}",
@@ -200,19 +199,28 @@ class CustomerFileCommands(_Commands):
         return file_commands(self.screen)
 
 
-class CustomerCommands(Provider):
+class CustomerCommands(_Commands):
     """Commands of the Customers area."""
 
     def _commands(self) -> list[Command]:
         return customer_commands(self.app, self.screen)
 
-    async def discover(self) -> Hits:
-        for command in self._commands():
-            yield DiscoveryHit(command.title, command.run, help=command.help)
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for command in self._commands():
-            score = matcher.match(command.title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(command.title), command.run, help=command.help)
+class AreaCommands(_Commands):
+    """Commands of the other main screens: each mode's own, plus "Area: open" for each."""
+
+    def _commands(self) -> list[Command]:
+        commands = []
+        for mode in modes():
+            if mode.name == "customers":
+                continue  # CustomerCommands has them
+            if mode.commands is not None:
+                commands += mode.commands(self.app, self.screen)
+            commands.append(
+                Command(
+                    f"{mode.title}: open",
+                    f"Show the {mode.title} screen (key {mode.key})",
+                    partial(self.app.switch_mode, mode.name),
+                )
+            )
+        return commands

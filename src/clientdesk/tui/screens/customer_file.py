@@ -38,7 +38,9 @@ from clientdesk.domain.timeline import (
 )
 from clientdesk.errors import ClientdeskError, NotFoundError
 from clientdesk.tui.context import AppContext
+from clientdesk.tui.file_tabs import FileTab
 from clientdesk.tui.messages import OpenCustomer
+from clientdesk.tui.registry import file_tabs
 from clientdesk.tui.screens.confirm import ConfirmScreen
 from clientdesk.tui.screens.contact_form import ContactFormScreen
 from clientdesk.tui.screens.customer_form import CustomerFormScreen, OpenExisting
@@ -51,12 +53,16 @@ from clientdesk.tui.widgets.file_header import FileHeader
 from clientdesk.tui.widgets.profile_view import ProfileView
 from clientdesk.tui.widgets.timeline_table import TimelineTable
 
-TABS = ("profile", "contacts", "timeline")
+BASE_TABS = ("profile", "contacts", "timeline")
+# The extra tabs (Visits, Contracts, ...) come from clientdesk.tui.file_tabs, in their order.
+TABS = (*BASE_TABS, *(tab.TAB_ID for tab in file_tabs()))
 TAB_TITLES = {
-    "profile": "1 Profile 档案",
-    "contacts": "2 Contacts 联系人",
-    "timeline": "3 Timeline 动态",
+    "profile": "Profile 档案",
+    "contacts": "Contacts 联系人",
+    "timeline": "Timeline 动态",
+    **{tab.TAB_ID: tab.TITLE for tab in file_tabs()},
 }
+TAB_TITLES = {tab: f"{n} {TAB_TITLES[tab]}" for n, tab in enumerate(TABS, start=1) if n <= 9}
 FILTERS: tuple[Source | None, ...] = (None, *SOURCE_LABELS)
 
 
@@ -136,7 +142,7 @@ class CustomerFileScreen(Screen[bool]):
         *(
             # Not in the footer: the tab titles carry their keys.
             Binding(str(n), f"tab('{tab}')", tab.title(), show=False, id=f"file.tab_{tab}")
-            for n, tab in enumerate(TABS, start=1)
+            for n, tab in enumerate(TABS[:9], start=1)
         ),
         Binding("ctrl+r,f5", "reload", "Refresh", show=False, id="file.refresh"),
         # q still quits, as everywhere, but the footer's room goes to the file's keys.
@@ -170,6 +176,9 @@ class CustomerFileScreen(Screen[bool]):
                 yield TimelineTable(zone=self.ctx.zone, id="timeline-table")
                 yield Static("", id="timeline-empty", classes="empty-note", markup=False)
                 yield Static("", id="timeline-status", classes="status-line", markup=False)
+            for tab in file_tabs():
+                with TabPane(TAB_TITLES.get(tab.TAB_ID, tab.TITLE), id=tab.TAB_ID):
+                    yield tab(self.ctx, self.customer_id)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -218,8 +227,27 @@ class CustomerFileScreen(Screen[bool]):
         empty.update("No contacts yet. Press a to add one.")
         empty.display = not message.contacts
         self.query_one(ContactTable).display = bool(message.contacts)
+        for tab in self.extra_tabs():
+            tab.show_file(message.file)
         if first:
             self.refresh_bindings()  # the file's actions are enabled from now on
+
+    def extra_tabs(self) -> list[FileTab]:
+        """The tabs after Profile, Contacts and Timeline (see clientdesk.tui.file_tabs)."""
+        return list(self.query(FileTab))
+
+    @on(FileTab.Counted)
+    def _tab_counted(self, message: FileTab.Counted) -> None:
+        label = TAB_TITLES.get(message.tab_id, message.tab_id)
+        if message.count is not None:
+            label += f" ({message.count:,})"
+        self.query_one(TabbedContent).get_tab(message.tab_id).label = label
+
+    @on(FileTab.Changed)
+    def _tab_changed(self) -> None:
+        self.changed = True
+        self._load_file()  # the header and the tabs; each tab reads its rows again
+        self._load_timeline(reset=True)
 
     @on(FileLoadFailed)
     def _file_failed(self, message: FileLoadFailed) -> None:
@@ -328,6 +356,10 @@ class CustomerFileScreen(Screen[bool]):
 
     def _focus_tab(self) -> None:
         active = self.query_one(TabbedContent).active
+        for tab in self.extra_tabs():
+            if active == tab.TAB_ID:
+                tab.focus_first()
+                return
         targets = {"profile": "#profile-view", "contacts": "#contact-table"}
         widget = self.query_one(targets.get(active, "#timeline-table"))
         if widget.display:

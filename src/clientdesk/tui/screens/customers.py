@@ -36,7 +36,9 @@ from clientdesk.domain.enums import CustomerKind, CustomerStatus, Grade
 from clientdesk.domain.search import SearchHits, find_customers
 from clientdesk.errors import ClientdeskError
 from clientdesk.storage.database import Database, translate_errors
+from clientdesk.tui.context import AppContext
 from clientdesk.tui.messages import OpenCustomer
+from clientdesk.tui.registry import Mode
 from clientdesk.tui.screens.customer_filters import FiltersScreen, ListFilters
 from clientdesk.tui.widgets.customer_table import (
     COLUMN_BY_KEY,
@@ -501,3 +503,10 @@ class CustomersScreen(Screen[None]):
         parts.append(f"best match first, then {sort}" if shown.searching else sort)
         parts += shown.filters.describe()
         self.query_one("#status", Static).update("  ·  ".join(parts))
+
+
+def _customers_screen(ctx: AppContext) -> CustomersScreen:
+    return CustomersScreen(ctx.database, zone=ctx.zone, today=ctx.today)
+
+
+MODE = Mode(name="customers", key="c", title="Customers", order=10, screen=_customers_screen)
