@@ -55,6 +55,8 @@ class FormField(Vertical):
     def raw(self) -> Any:
         """What the user entered, before parsing."""
         control = self.control
+        if hasattr(control, "form_value"):  # composite controls, e.g. CustomerPicker
+            return control.form_value
         if isinstance(control, Input):
             return control.value
         if isinstance(control, TextArea):
