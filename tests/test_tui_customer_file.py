@@ -255,7 +255,8 @@ async def test_a_parent_cycle_is_shown_beside_the_parent_field(db: Database) -> 
         await open_first_file(pilot)  # 北京华信
         await pilot.press("e")
         await settle(pilot)
-        await type_into(pilot, "parent_id", "C000002")
+        await type_into(pilot, "parent_id-input", "C000002")  # the code, not picked
+        await pilot.pause(0.2)  # the matches are looked up after a pause in typing
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -745,3 +746,32 @@ async def test_a_customer_deleted_elsewhere_closes_its_file(db: Database) -> Non
         assert isinstance(app.screen, CustomersScreen)
         assert app.screen.query_one(CustomerTable).total == 2
         assert any("does not exist" in n.message for n in app._notifications)
+
+
+async def test_new_customer_gets_its_parent_from_the_picker(db: Database) -> None:
+    app = app_for(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await type_into(pilot, "name", "北京华信软件有限公司")
+        # Text that matches no customer cannot be saved as the parent.
+        await type_into(pilot, "parent_id-input", "上海")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "pick the parent from the list" in (field(app, "parent_id").error or "")
+        assert len(rows(db, Customer)) == 3
+        # Typing pinyin initials lists 北京华信; enter picks it and the error goes.
+        await type_into(pilot, "parent_id-input", "bjhx")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert field(app, "parent_id").error is None
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerFileScreen)
+        parent = customer_named(db, "北京华信科技有限公司")
+        assert customer_named(db, "北京华信软件有限公司").parent_id == parent.id

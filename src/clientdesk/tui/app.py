@@ -53,7 +53,15 @@ class ClientdeskApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_anywhere"),
         Binding("question_mark,f1", "toggle_keys", "Keys", id="app.keys"),
-        Binding("ctrl+p", "command_palette", "Commands", priority=True, id="app.command_palette"),
+        # The footer shows this key on its right already.
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            priority=True,
+            id="app.command_palette",
+        ),
         # One key per main screen: each module in tui/screens with a MODE (see registry.py).
         *(
             Binding(mode.key, f"switch_mode('{mode.name}')", mode.title, id=f"app.{mode.name}")
@@ -192,11 +200,9 @@ class ClientdeskApp(App[None]):
                 screen.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Over a file or form, the key of the mode already shown does nothing: leave it out
-        # of the footer, which the file's own keys need.
-        if action == "switch_mode" and parameters == (self.current_mode,):
-            return len(self.screen_stack) <= 1
-        return True
+        # The key of the mode already shown does nothing: leave it out of the footer, which
+        # the screen's own keys need.
+        return not (action == "switch_mode" and parameters == (self.current_mode,))
 
     def action_toggle_keys(self) -> None:
         """Show the keys of the current screen, or hide them if shown."""

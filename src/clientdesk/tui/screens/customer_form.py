@@ -17,21 +17,21 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, OptionList, Select, Static, TextArea
-from textual.widgets.option_list import Option
+from textual.widgets import Button, Input, Select, Static, TextArea
 
 from clientdesk.domain.contact import ContactCreate
 from clientdesk.domain.customer import Customer, CustomerCreate, CustomerUpdate
 from clientdesk.domain.customers import add_contact, create_customer, update_customer
 from clientdesk.domain.duplicates import Duplicate, Reason, find_duplicates
 from clientdesk.domain.enums import CustomerKind, CustomerStatus, SpecialKind
-from clientdesk.domain.lookup import distinct_values, lookup_customers
+from clientdesk.domain.lookup import distinct_values
 from clientdesk.domain.money import format_cents
 from clientdesk.errors import ClientdeskError
 from clientdesk.tui import fields as parse
 from clientdesk.tui.context import AppContext
 from clientdesk.tui.formatting import choice
 from clientdesk.tui.screens.form import FormScreen
+from clientdesk.tui.widgets.customer_picker import Chosen, CustomerPicker
 from clientdesk.tui.widgets.form_field import FormField
 
 TEXT_LIMITS = {
@@ -72,21 +72,10 @@ class DuplicatesFound(Message):
         self.error = error
 
 
-class ParentMatches(Message):
-    def __init__(self, query: str, rows: list[tuple[int, str, str]]) -> None:
-        super().__init__()
-        self.query = query
-        self.rows = rows
-
-
 class ChoicesLoaded(Message):
     def __init__(self, choices: dict[str, list[str]]) -> None:
         super().__init__()
         self.choices = choices
-
-
-def _label(row: tuple[int, str, str]) -> str:
-    return f"{row[1]} {row[2]}"
 
 
 class CustomerFormScreen(FormScreen[CustomerSaved | OpenExisting]):
@@ -109,8 +98,7 @@ class CustomerFormScreen(FormScreen[CustomerSaved | OpenExisting]):
         super().__init__(ctx, heading=heading)
         self.add_class("customer-form")
         self.customer = customer
-        self.chosen_parent = parent  # (id, code, name) of the current parent, when editing
-        self.parent_matches: list[tuple[int, str, str]] = [parent] if parent else []
+        self.initial_parent = parent  # (id, code, name) of the current parent, when editing
         self.duplicates: list[Duplicate] = []
         self._checked: tuple[str, str | None] | None = None  # name and code last checked
         self._accepted: tuple[str, str | None] | None = None  # duplicates seen, save anyway
@@ -203,21 +191,20 @@ class CustomerFormScreen(FormScreen[CustomerSaved | OpenExisting]):
                 )
                 yield FormField(
                     "Parent 母公司",
-                    text(
-                        "parent_id",
-                        _label(self.chosen_parent) if self.chosen_parent else "",
-                        "code or part of the name",
+                    CustomerPicker(
+                        self.ctx,
+                        chosen=self.initial_parent,
+                        id="parent_id",
+                        exclude_id=c.id if c else None,
+                        placeholder="code or part of the name; empty: no parent",
                     ),
-                    hint="",
                 )
-                yield OptionList(id="parent-matches", compact=True)
         yield FormField("Notes", TextArea((c.notes or "") if c else "", id="notes", compact=True))
         with Vertical(id="duplicates", classes="duplicates"):
             yield Static("", id="duplicates-text", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#parent-matches").display = False
         self.query_one("#duplicates").display = False
         self._unchanged = self._probe()
         self._sync_special_kind()
@@ -256,13 +243,14 @@ class CustomerFormScreen(FormScreen[CustomerSaved | OpenExisting]):
             return raw if self.field("kind").raw == CustomerKind.SPECIAL else None
         return raw  # kind, status: a Select without a blank choice
 
-    def _parent_id(self, raw: str) -> int | None:
-        typed = " ".join(raw.split())
+    def _parent_id(self, chosen: Chosen | None) -> int | None:
+        if chosen is not None:
+            return chosen[0]
+        picker = self.query_one("#parent_id", CustomerPicker)
+        typed = " ".join(picker.input.value.split())
         if not typed:
             return None
-        if self.chosen_parent and typed == _label(self.chosen_parent):
-            return self.chosen_parent[0]
-        for row in self.parent_matches:
+        for row in picker.matches:
             if typed.upper() == row[1]:
                 return row[0]
         raise parse.FieldError("pick the parent from the list: type its code or part of its name")
@@ -340,53 +328,11 @@ class CustomerFormScreen(FormScreen[CustomerSaved | OpenExisting]):
                     values, case_sensitive=False
                 )
 
-    # The parent: typed as a code or part of a name, picked from the matches.
+    # The parent: picked from the matches of what is typed (an empty field: no parent).
 
-    @on(Input.Changed, "#parent_id")
-    def _parent_typed(self, event: Input.Changed) -> None:
-        typed = " ".join(event.value.split())
-        if self.chosen_parent and typed == _label(self.chosen_parent):
-            return
-        self.chosen_parent = None
-        if not typed:
-            self.parent_matches = []
-            self.query_one("#parent-matches").display = False
-            return
-        self._find_parents(typed)
-
-    @work(thread=True, exclusive=True, group="form-parent")
-    def _find_parents(self, typed: str) -> None:
-        exclude = self.customer.id if self.customer else None
-        try:
-            rows = self.ctx.read(lambda s: lookup_customers(typed, session=s, exclude_id=exclude))
-        except ClientdeskError:
-            rows = []
-        self.post_message(ParentMatches(typed, rows))
-
-    @on(ParentMatches)
-    def _parent_matches(self, message: ParentMatches) -> None:
-        typed = " ".join(self.query_one("#parent_id", Input).value.split())
-        if message.query != typed:
-            return  # the user typed on
-        self.parent_matches = message.rows
-        matches = self.query_one("#parent-matches", OptionList)
-        matches.clear_options()
-        matches.add_options(
-            [Option(_label(row), id=str(row[0])) for row in message.rows]
-            or [Option("no customer matches", disabled=True)]
-        )
-        matches.display = True
-
-    @on(OptionList.OptionSelected, "#parent-matches")
-    def _parent_picked(self, event: OptionList.OptionSelected) -> None:
-        chosen = next(r for r in self.parent_matches if str(r[0]) == event.option.id)
-        self.chosen_parent = chosen
-        parent_input = self.query_one("#parent_id", Input)
-        with parent_input.prevent(Input.Changed):
-            parent_input.value = _label(chosen)
-        event.option_list.display = False
+    @on(CustomerPicker.Picked, "#parent_id")
+    def _parent_picked(self) -> None:
         self.check("parent_id")
-        parent_input.focus()
 
     # Likely duplicates: looked for when the name or credit code is left, and before saving.
 
