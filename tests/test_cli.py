@@ -192,3 +192,31 @@ def test_demo_default_location_is_data_folder(isolated_dirs: Path) -> None:
     code, _, err = run("demo", "--customers", "30", "--no-open")
     assert code == 0, err
     assert (isolated_dirs / "data" / "demo.db").exists()
+
+
+def test_db_check_finds_a_stale_search_index_and_reindex_repairs_it(tmp_path: Path) -> None:
+    from sqlmodel import Session
+
+    from clientdesk.domain.customer import CustomerCreate
+    from clientdesk.domain.customers import create_customer
+    from clientdesk.storage.database import open_database
+
+    path = tmp_path / "c.db"
+    database = open_database(str(path))
+    with Session(database.engine) as s:
+        for name in ("北京华信科技有限公司", "深圳长江贸易有限公司"):
+            create_customer(CustomerCreate(name=name), session=s, actor="t")
+        s.commit()
+    database.dispose()
+    assert run("--db", str(path), "db", "check")[0] == 0
+    with sqlite3.connect(path) as conn:  # an index out of step, as a crash mid-repair might leave
+        conn.execute("DELETE FROM customer_search WHERE rowid = 1")
+        conn.execute("UPDATE customer_search SET code = 'X' WHERE rowid = 2")
+    code, stdout, stderr = run("--db", str(path), "db", "check")
+    assert code == 1
+    assert "customers missing from the search index: 1" in stderr
+    assert "pinyin differ in the search index: 1" in stderr
+    assert "clientdesk db reindex" in stderr
+    code, stdout, _ = run("--db", str(path), "db", "reindex")
+    assert code == 0 and "rebuilt for 2 customers" in stdout
+    assert run("--db", str(path), "db", "check")[0] == 0

@@ -97,3 +97,23 @@ def db_upgrade(ctx: typer.Context) -> None:
         raise DatabaseError(f"upgrading {database.label} failed: {exc}") from None
     finally:
         database.dispose()
+
+
+@db_app.command("reindex")
+def db_reindex(ctx: typer.Context) -> None:
+    """Rebuild the customer search index from the customers and their contacts."""
+    from clientdesk.domain.search import has_search_index, rebuild_search_index
+    from clientdesk.storage.database import translate_errors
+    from clientdesk.storage.engine import writer
+
+    database = open_db(state_of(ctx).location(), create=False)
+    try:
+        with translate_errors(database.label), writer(database.engine).begin() as conn:
+            if not has_search_index(conn):
+                say(f"{escape(database.label)} has no search index to rebuild (not SQLite).")
+                return
+            rebuild_search_index(conn)
+            count = conn.exec_driver_sql("SELECT count(*) FROM customer_search").scalar_one()
+        say(f"{escape(database.label)}: search index rebuilt for {count:,} customers.")
+    finally:
+        database.dispose()

@@ -95,6 +95,9 @@ def check_database(db: Database) -> CheckResult:
                 result.problems.append(f"{table} row {rowid} points to a missing {parent} row")
                 if len(result.problems) > 50:
                     break
+            if _has_table(conn, SEARCH_TABLE):
+                result.checks.append("search index")
+                result.problems.extend(search_index_problems(conn))
         result.checks.append("schema revision")
         revision = migrate.current_revision(conn)
         if revision != migrate.head_revision():
@@ -103,3 +106,46 @@ def check_database(db: Database) -> CheckResult:
                 f"{migrate.head_revision()}: run `clientdesk db upgrade`"
             )
     return result
+
+
+SEARCH_TABLE = "customer_search"
+# The search index mirrors every customer's code, names and pinyin (migration 0002).
+_SEARCH_MISMATCHES = (
+    (
+        "customers missing from the search index",
+        "SELECT count(*) FROM customers WHERE id NOT IN (SELECT rowid FROM customer_search)",
+    ),
+    (
+        "search index rows of customers that no longer exist",
+        "SELECT count(*) FROM customer_search WHERE rowid NOT IN (SELECT id FROM customers)",
+    ),
+    (
+        "customers whose code, name or pinyin differ in the search index",
+        """
+        SELECT count(*) FROM customers AS c JOIN customer_search AS s ON s.rowid = c.id
+        WHERE s.code IS NOT c.code || char(31)
+           OR s.names IS NOT c.name || char(31) || coalesce(c.short_name, '') || char(31)
+           OR s.pinyin IS NOT c.pinyin || char(31) || c.pinyin_initials || char(31)
+        """,
+    ),
+)
+
+
+def _has_table(conn: Any, name: str) -> bool:
+    found = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).first()
+    return found is not None
+
+
+def search_index_problems(conn: Any) -> list[str]:
+    """Where the customer search index (SQLite FTS5) no longer mirrors the customers."""
+    problems = []
+    for what, sql in _SEARCH_MISMATCHES:
+        count = conn.exec_driver_sql(sql).scalar_one()
+        if count:
+            problems.append(
+                f"search: {what}: {count:,}; searching may miss or misname them. "
+                "Run `clientdesk db reindex` to rebuild the index."
+            )
+    return problems
