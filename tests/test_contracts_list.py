@@ -263,6 +263,7 @@ def test_overdue_deliveries_longest_first(book: tuple[Session, dict[str, Contrac
     ]
 
 
+@pytest.mark.sqlite_only
 def test_overdue_queries_read_the_open_milestones_index(
     book: tuple[Session, dict[str, Contract]],
 ) -> None:

@@ -227,7 +227,7 @@ def test_cli_dry_run_changes_nothing(database: Database) -> None:
         code = c.code
     before = _snapshot(database)
     result = CliRunner().invoke(
-        app, ["--db", str(database.path), "grade", "run", "--dry-run", "--json"]
+        app, ["--db", database.location, "grade", "run", "--dry-run", "--json"]
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -235,7 +235,7 @@ def test_cli_dry_run_changes_nothing(database: Database) -> None:
     assert [m["to"] for m in doc["upgrades"]] == ["A"]
     assert _snapshot(database) == before
 
-    result = CliRunner().invoke(app, ["--db", str(database.path), "grade", "run"])
+    result = CliRunner().invoke(app, ["--db", database.location, "grade", "run"])
     assert result.exit_code == 0
     assert "1 up" in result.stdout
     grades, assessments = _snapshot(database)
@@ -247,18 +247,18 @@ def test_cli_show_explains_and_unknown_code(database: Database) -> None:
     with Session(database.engine) as s:
         _customer(s, "客户甲", code="K1", market_share_rating=4)
         s.commit()
-    result = CliRunner().invoke(app, ["--db", str(database.path), "grade", "show", "K1", "--json"])
+    result = CliRunner().invoke(app, ["--db", database.location, "grade", "show", "K1", "--json"])
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert doc["scores"]["market_share"]["score"] == 80.0
-    result = CliRunner().invoke(app, ["--db", str(database.path), "grade", "show", "NOPE"])
+    result = CliRunner().invoke(app, ["--db", database.location, "grade", "show", "NOPE"])
     assert result.exit_code == 1
     assert "no customer has the code" in result.stderr
 
 
 def test_cli_bad_as_of(database: Database) -> None:
     result = CliRunner().invoke(
-        app, ["--db", str(database.path), "grade", "run", "--as-of", "31/12"]
+        app, ["--db", database.location, "grade", "run", "--as-of", "31/12"]
     )
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.stderr
@@ -275,7 +275,7 @@ def test_report_stale_lists_oldest_first(database: Database) -> None:
         s.add(checked)
         s.commit()
         codes = [older.code, old.code]
-    result = CliRunner().invoke(app, ["--db", str(database.path), "report", "stale", "--json"])
+    result = CliRunner().invoke(app, ["--db", database.location, "report", "stale", "--json"])
     assert result.exit_code == 0
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["code"] for r in rows] == codes

@@ -211,10 +211,14 @@ def test_a_bad_cadence_is_refused_by_name() -> None:
 
 
 def last_visit(database: Database, customer_id: int) -> str | None:
+    """The stored last visit as SQLite writes it (PostgreSQL gives a datetime: same form)."""
     with database.engine.connect() as conn:
-        return conn.execute(
+        value = conn.execute(
             text("SELECT last_visit_at FROM customers WHERE id = :id"), {"id": customer_id}
         ).scalar()
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
 
 
 def insert_visit(database: Database, customer_id: int, status: str, done_at: str | None) -> int:
@@ -223,6 +227,7 @@ def insert_visit(database: Database, customer_id: int, status: str, done_at: str
             text(
                 "INSERT INTO visits (customer_id, kind, purpose, planned_at, status, done_at,"
                 " created_at, updated_at) VALUES (:c, 'regular', '导入', :p, :s, :d, :p, :p)"
+                " RETURNING id"
             ),
             {
                 "c": customer_id,
@@ -231,8 +236,7 @@ def insert_visit(database: Database, customer_id: int, status: str, done_at: str
                 "d": done_at,
             },
         )
-        assert result.lastrowid is not None
-        return int(result.lastrowid)
+        return int(result.scalar_one())
 
 
 def test_triggers_follow_inserts_updates_and_deletes(database: Database) -> None:

@@ -237,7 +237,7 @@ def iter_complaints(
     stmt = _rows_query(filters or ComplaintFilter(), now).order_by(*SORTS[sort])
     if limit:
         stmt = stmt.limit(limit)
-    result = session.connection().execution_options(yield_per=1000).execute(stmt)
+    result = session.connection().execute(stmt.execution_options(yield_per=1000))
     for values in result:
         yield _row(values)
 

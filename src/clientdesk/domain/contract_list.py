@@ -373,7 +373,7 @@ def expiring_contracts(
         stmt = stmt.where(col(Contract.owner) == owner)
     if limit:
         stmt = stmt.limit(limit)
-    result = session.connection().execution_options(yield_per=1000).execute(stmt)
+    result = session.connection().execute(stmt.execution_options(yield_per=1000))
     for row in result:
         days = (row.end_on - today).days
         yield ExpiringRow(**_fields(ExpiringRow, row), days_to_expiry=days)

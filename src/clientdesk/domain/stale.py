@@ -83,7 +83,7 @@ def stale_customers(
         stmt = stmt.where(col(Customer.owner) == owner)
     if limit:
         stmt = stmt.limit(limit)
-    result = session.connection().execution_options(yield_per=1000).execute(stmt)
+    result = session.connection().execute(stmt.execution_options(yield_per=1000))
     for cid, code, name, grade, owner_, region, verified_at, created_at in result:
         assert cid is not None  # a primary key read back from the table
         yield StaleRow(

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
     Select,
@@ -140,6 +141,9 @@ def _text(value: Any) -> Any:
     return type_coerce(value, String)
 
 
+NULL_TYPES: dict[str, Any] = {"amount_cents": BigInteger}
+
+
 def _branches(sources: frozenset[Source], cursor: Source | None, dialect: str) -> list[Select[Any]]:
     customer_id = CUSTOMER
     person = Contact.__table__.alias("person")  # type: ignore[attr-defined]
@@ -163,7 +167,9 @@ def _branches(sources: frozenset[Source], cursor: Source | None, dialect: str) -
                 ident.label("id"),
                 key.label("at"),
                 *(
-                    (value if value is not None else null()).label(name)
+                    # A typed NULL: PostgreSQL matches UNION columns by type.
+                    (value if value is not None else cast(null(), NULL_TYPES.get(name, String)))
+                    .label(name)
                     for name, value in columns.items()
                 ),
             )

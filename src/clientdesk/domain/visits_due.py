@@ -330,6 +330,6 @@ def iter_due(
     cutoffs = due_cutoffs(now=now, zone=zone, every_days=cadence)
     stmt = _page_query(cutoffs, cadence, _filters(owner, unplanned_only), 0, limit)
     today = now.astimezone(zone).date()
-    result = session.connection().execution_options(yield_per=1000).execute(stmt)
+    result = session.connection().execute(stmt.execution_options(yield_per=1000))
     for values in result:
         yield _row(values, cadence=cadence, today=today, zone=zone)

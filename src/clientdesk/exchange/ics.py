@@ -111,7 +111,7 @@ def _rows(session: Session, options: IcsOptions) -> Iterator[Any]:
         .where(*where)
         .order_by(col(Visit.planned_at), col(Visit.id))
     )
-    yield from session.connection().execution_options(yield_per=500).execute(stmt)
+    yield from session.connection().execute(stmt.execution_options(yield_per=500))
 
 
 def _summary(row: Any) -> str:

@@ -37,6 +37,11 @@ class Database:
     def label(self) -> str:
         return str(self.path) if self.path else self.url.render_as_string(hide_password=True)
 
+    @property
+    def location(self) -> str:
+        """What `--db` takes to open this database again (a URL keeps its password)."""
+        return str(self.path) if self.path else self.url.render_as_string(hide_password=False)
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -57,14 +57,17 @@ def database_info(db: Database) -> DatabaseInfo:
         rows = conn.execute(text("SELECT key, value FROM clientdesk_meta"))
         meta = {key: value for key, value in rows}
         journal = None
+        size = file_size(db.path) if db.path else None
         if db.engine.dialect.name == "sqlite":
             journal = str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+        elif db.engine.dialect.name == "postgresql":
+            size = int(conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar())
         return DatabaseInfo(
             location=db.label,
             backend=db.engine.dialect.name,
             revision=migrate.current_revision(conn),
             head=migrate.head_revision(),
-            size_bytes=file_size(db.path) if db.path else None,
+            size_bytes=size,
             counts=counts,
             meta=meta,
             journal_mode=journal,
