@@ -107,10 +107,7 @@ def database(request: pytest.FixtureRequest, db_path: Path) -> Iterator[object]:
     postgresql a fresh PostgreSQL database, so the domain tests run on both."""
     from clientdesk.storage.database import open_database
 
-    if BACKEND == "postgresql":
-        location = request.getfixturevalue("postgres_url")
-    else:
-        location = str(db_path)
-    db = open_database(location)
+    postgres = BACKEND == "postgresql"
+    db = open_database(request.getfixturevalue("postgres_url") if postgres else str(db_path))
     yield db
     db.dispose()
