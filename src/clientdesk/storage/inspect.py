@@ -61,7 +61,9 @@ def database_info(db: Database) -> DatabaseInfo:
         if db.engine.dialect.name == "sqlite":
             journal = str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
         elif db.engine.dialect.name == "postgresql":
-            size = int(conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar())
+            size = int(
+                conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
+            )
         return DatabaseInfo(
             location=db.label,
             backend=db.engine.dialect.name,
