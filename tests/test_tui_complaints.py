@@ -304,7 +304,8 @@ async def test_the_queue_lists_open_complaints_by_deadline_with_the_overdue_one_
     async with app.run_test(size=SIZE) as pilot:
         queue = await open_queue(pilot)
         table = queue.query_one(ComplaintTable)
-        assert [row.id for row in table.window_rows] == [LATE, OVERDUE, WAITING, WORKING]
+        # Unanswered first by deadline, then the answered ones by deadline.
+        assert [row.id for row in table.window_rows] == [OVERDUE, WAITING, LATE, WORKING]
         text = shown(app, "#complaints")
         overdue_line = next(line for line in text.splitlines() if "到货延迟" in line)
         assert overdue_line.startswith("!↑")
@@ -315,7 +316,7 @@ async def test_the_queue_lists_open_complaints_by_deadline_with_the_overdue_one_
         late_line = next(line for line in text.splitlines() if "安装工程师" in line)
         assert "answered late" in late_line
         status = shown(app, "#complaints-status")
-        assert "1 / 4 open complaints, the soonest deadline first" in status
+        assert "1 / 4 open complaints, unanswered first, by deadline" in status
         assert "! 1 overdue (press 2)" in status
 
 
@@ -685,9 +686,9 @@ async def test_the_file_tab_lists_open_complaints_first_and_takes_one(db: Databa
         assert str(tabs.get_tab("complaints").label).endswith("Complaints 投诉 (2)")
         table = shown(app, "#file-complaints")
         lines = [line for line in table.splitlines() if "安装" in line or "到货" in line]
-        assert "安装工程师" in lines[0] and "到货延迟" in lines[1]  # by deadline
-        assert "overdue 3h 00m" in lines[1]
-        await pilot.press("down", "enter")
+        assert "到货延迟" in lines[0] and "安装工程师" in lines[1]  # unanswered first
+        assert "overdue 3h 00m" in lines[0]
+        await pilot.press("enter")
         await settle(pilot)
         detail = app.screen
         assert isinstance(detail, ComplaintDetailScreen) and detail.complaint_id == OVERDUE

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlmodel import Session, col
 
 from clientdesk.domain.complaint import Complaint, ComplaintEvent
@@ -135,8 +135,13 @@ class ComplaintPage:
 
 
 SORTS: dict[str, tuple[Any, ...]] = {
-    # the queue: the most urgent deadline first
-    "deadline": (col(Complaint.due_at).asc(), col(Complaint.id).asc()),
+    # the queue: the ones still waiting for an answer first, the most urgent deadline first;
+    # then the answered ones (their deadline is met) by the same deadline
+    "deadline": (
+        case((col(Complaint.status) == ComplaintStatus.RECEIVED, 0), else_=1),
+        col(Complaint.due_at).asc(),
+        col(Complaint.id).asc(),
+    ),
     # a customer's history: the newest first
     "received": (col(Complaint.received_at).desc(), col(Complaint.id).desc()),
 }

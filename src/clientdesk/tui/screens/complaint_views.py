@@ -39,7 +39,7 @@ VIEWS: dict[View, ViewSpec] = {
         "Open",
         ComplaintFilter(),
         "deadline",
-        "open complaints, the soonest deadline first",
+        "open complaints, unanswered first, by deadline",
         "No open complaints. Press n to take one.",
     ),
     View.OVERDUE: ViewSpec(
