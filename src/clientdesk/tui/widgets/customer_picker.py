@@ -124,7 +124,7 @@ class CustomerPicker(Vertical, can_focus=False):
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
         typed = " ".join(event.value.split())
-        if self.chosen is not None and typed == label(self.chosen):
+        if self.chosen is not None and typed == " ".join(label(self.chosen).split()):
             return
         if self.chosen is not None:
             self.chosen = None
