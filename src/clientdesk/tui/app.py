@@ -64,7 +64,14 @@ class ClientdeskApp(App[None]):
         ),
         # One key per main screen: each module in tui/screens with a MODE (see registry.py).
         *(
-            Binding(mode.key, f"switch_mode('{mode.name}')", mode.title, id=f"app.{mode.name}")
+            # Not in the footer: the mode bar under the header shows them.
+            Binding(
+                mode.key,
+                f"switch_mode('{mode.name}')",
+                mode.title,
+                show=False,
+                id=f"app.{mode.name}",
+            )
             for mode in modes()
         ),
     ]

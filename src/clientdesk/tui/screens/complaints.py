@@ -46,6 +46,7 @@ from clientdesk.tui.screens.complaint_views import (
 )
 from clientdesk.tui.widgets.complaint_table import ComplaintTable, place_window
 from clientdesk.tui.widgets.customer_table import WINDOW_SIZE
+from clientdesk.tui.widgets.mode_bar import ModeBar
 
 SHOW_KEYS = Binding.Group("Show", compact=True)
 
@@ -80,6 +81,7 @@ class ComplaintsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ModeBar("complaints")
         yield ComplaintTable(now=self.ctx.now, id="complaints")
         yield QueueEmpty(id="complaints-empty", markup=False)
         yield Static("Loading complaints…", id="complaints-status", classes="status-line")

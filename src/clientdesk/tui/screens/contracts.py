@@ -44,6 +44,7 @@ from clientdesk.tui.screens.contract_form import ContractFormScreen
 from clientdesk.tui.widgets.contract_cells import NEAR_EXPIRY_DAYS, SORT_WORDS, SORTS, STATUS_ORDER
 from clientdesk.tui.widgets.contract_table import ContractTable
 from clientdesk.tui.widgets.customer_table import WINDOW_SIZE, place_window
+from clientdesk.tui.widgets.mode_bar import ModeBar
 from clientdesk.tui.widgets.search_box import SearchBox
 
 SEARCH_DELAY = 0.15  # seconds without a key press before the search runs
@@ -163,6 +164,7 @@ class ContractsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ModeBar("contracts")
         box = SearchBox(id="search")
         box.placeholder = PLACEHOLDER
         yield box

@@ -47,6 +47,7 @@ from clientdesk.tui.widgets.customer_table import (
     CustomerTable,
     place_window,
 )
+from clientdesk.tui.widgets.mode_bar import ModeBar
 from clientdesk.tui.widgets.search_box import SearchBox
 
 if TYPE_CHECKING:
@@ -176,6 +177,7 @@ class CustomersScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ModeBar("customers")
         yield SearchBox(id="search")
         yield CustomerTable(zone=self.zone, today=self.today, id="customers")
         yield EmptyState(id="empty", classes="empty-state", markup=False)

@@ -23,6 +23,7 @@ from clientdesk.tui.messages import OpenCustomer
 from clientdesk.tui.registry import Command, Housekeeping, Mode
 from clientdesk.tui.screens import visit_actions
 from clientdesk.tui.screens.visit_day import DayVisitsScreen
+from clientdesk.tui.widgets.mode_bar import ModeBar
 from clientdesk.tui.widgets.visit_agenda import AgendaRow, AgendaView
 from clientdesk.tui.widgets.visit_calendar import CalendarView, MonthGrid
 from clientdesk.tui.widgets.visit_due import DueRow, DueView
@@ -63,6 +64,7 @@ class VisitsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ModeBar("visits")
         with TabbedContent(id="visit-views"):
             with TabPane(VIEWS["agenda"], id="agenda"):
                 yield AgendaView(self.ctx, id="agenda-view")
