@@ -683,7 +683,7 @@ async def test_the_file_tab_lists_open_complaints_first_and_takes_one(db: Databa
         await settle(pilot)
         tabs = file.query_one(TabbedContent)
         assert tabs.active == "complaints"
-        assert str(tabs.get_tab("complaints").label).endswith("Complaints 投诉 (2)")
+        assert str(tabs.get_tab("complaints").label).endswith("Complaints (2)")
         table = shown(app, "#file-complaints")
         lines = [line for line in table.splitlines() if "安装" in line or "到货" in line]
         assert "到货延迟" in lines[0] and "安装工程师" in lines[1]  # unanswered first
@@ -713,7 +713,7 @@ async def test_the_file_tab_lists_open_complaints_first_and_takes_one(db: Databa
             Severity.CRITICAL,
         )
         assert taken.due_at == NOW + hours(1)
-        assert str(tabs.get_tab("complaints").label).endswith("Complaints 投诉 (3)")
+        assert str(tabs.get_tab("complaints").label).endswith("Complaints (3)")
         assert "设备停机" in shown(app, "#file-complaints")
 
 

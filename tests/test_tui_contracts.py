@@ -671,7 +671,7 @@ async def test_the_file_tab_lists_the_customers_contracts_and_creates_one(db: Da
         await settle(pilot)
         tabs = file.query_one(TabbedContent)
         assert tabs.active == "contracts"
-        assert str(tabs.get_tab("contracts").label).endswith("Contracts 合同 (2)")
+        assert str(tabs.get_tab("contracts").label).endswith("Contracts (2)")
         table = shown(app, "#customer-contracts")
         assert table.index("HT-2024-0001") < table.index("HT-2023-0004")
         status = shown(app, "#contracts-status")
@@ -695,7 +695,7 @@ async def test_the_file_tab_lists_the_customers_contracts_and_creates_one(db: Da
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is file
-        assert str(tabs.get_tab("contracts").label).endswith("Contracts 合同 (3)")
+        assert str(tabs.get_tab("contracts").label).endswith("Contracts (3)")
 
 
 async def test_statuses_follow_the_calendar_at_start_with_a_notification(

@@ -69,7 +69,7 @@ class NoComplaints(Static, can_focus=True):
 
 class ComplaintsTab(FileTab):
     TAB_ID = "complaints"
-    TITLE = "Complaints 投诉"
+    TITLE = "Complaints"
     ORDER = 70
 
     DEFAULT_CSS = """

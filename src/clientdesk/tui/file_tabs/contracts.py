@@ -117,7 +117,7 @@ class ContractsNone(Static, can_focus=True):
 
 class ContractsTab(FileTab):
     TAB_ID = "contracts"
-    TITLE = "Contracts 合同"
+    TITLE = "Contracts"
     ORDER = 60
 
     DEFAULT_CSS = """

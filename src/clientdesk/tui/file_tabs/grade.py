@@ -119,7 +119,7 @@ def moved_text(code: str, run: RunResult) -> str:
 
 class GradeTab(FileTab):
     TAB_ID = "grade"
-    TITLE = "Grade 等级"
+    TITLE = "Grade"
     ORDER = 40
 
     DEFAULT_CSS = """

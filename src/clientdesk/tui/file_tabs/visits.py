@@ -124,7 +124,7 @@ def read_customer_visits(session: Session, *, customer_id: int, target: int) -> 
 
 class VisitsTab(FileTab):
     TAB_ID = "visits"
-    TITLE = "Visits 拜访"
+    TITLE = "Visits"
     ORDER = 50
 
     DEFAULT_CSS = """

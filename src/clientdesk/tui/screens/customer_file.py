@@ -57,9 +57,11 @@ BASE_TABS = ("profile", "contacts", "timeline")
 # The extra tabs (Visits, Contracts, ...) come from clientdesk.tui.file_tabs, in their order.
 TABS = (*BASE_TABS, *(tab.TAB_ID for tab in file_tabs()))
 TAB_TITLES = {
-    "profile": "Profile 档案",
-    "contacts": "Contacts 联系人",
-    "timeline": "Timeline 动态",
+    # English only: seven tabs with their counts must fit a 120-column row; the Chinese
+    # terms are in each tab's panel titles.
+    "profile": "Profile",
+    "contacts": "Contacts",
+    "timeline": "Timeline",
     **{tab.TAB_ID: tab.TITLE for tab in file_tabs()},
 }
 TAB_TITLES = {tab: f"{n} {TAB_TITLES[tab]}" for n, tab in enumerate(TABS, start=1) if n <= 9}
