@@ -168,8 +168,9 @@ def _branches(sources: frozenset[Source], cursor: Source | None, dialect: str) -
                 key.label("at"),
                 *(
                     # A typed NULL: PostgreSQL matches UNION columns by type.
-                    (value if value is not None else cast(null(), NULL_TYPES.get(name, String)))
-                    .label(name)
+                    (
+                        value if value is not None else cast(null(), NULL_TYPES.get(name, String))
+                    ).label(name)
                     for name, value in columns.items()
                 ),
             )

@@ -180,9 +180,7 @@ class AgendaView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield AgendaTable(zone=self.ctx.zone, today=self.ctx.today(), id="agenda-table")
-        yield Static(
-            "Loading the agenda…", id="agenda-status", classes="status-line", markup=False
-        )
+        yield Static("Loading the agenda…", id="agenda-status", classes="status-line", markup=False)
 
     @property
     def table(self) -> AgendaTable:
