@@ -58,7 +58,11 @@ DryOpt = Annotated[
 
 @contextlib.contextmanager
 def progress_bar(quiet: bool) -> Iterator[Any]:
-    """A rich progress bar on stderr when it is a terminal; yields the callback."""
+    """A rich progress bar on stderr when it is a terminal; yields the callback, or None
+    when there is no bar to show (the work then skips what only a bar needs)."""
+    if quiet or not err.is_terminal:  # scripts and pipes: not even rich.progress is loaded
+        yield None
+        return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -68,7 +72,6 @@ def progress_bar(quiet: bool) -> Iterator[Any]:
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=quiet or not err.is_terminal,
     ) as progress:
         tasks: dict[str, Any] = {}
 
@@ -385,87 +388,295 @@ def output(path: str, fmt: str) -> Iterator[Any]:
         yield handle
 
 
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format", "-f", help="csv, tsv, xlsx, json, jsonl, vcf (contacts) or ics (visits)."
+    ),
+]
+HeadersOpt = Annotated[
+    str, typer.Option("--headers", help="Column headers (and labels) in en or zh.")
+]
+ColumnsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--columns", help="Columns to write, by field or header, comma-separated."),
+]
+ExcelOpt = Annotated[
+    bool, typer.Option("--excel", help="CSV for Excel: UTF-8 with BOM and CRLF line ends.")
+]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="CSV encoding, e.g. gb18030.")]
+GradeOpt = Annotated[list[str] | None, typer.Option("--grade", help="Only grade(s) A-D.")]
+RegionOpt = Annotated[list[str] | None, typer.Option("--region", help="Only region(s).")]
+OwnerOpt = Annotated[list[str] | None, typer.Option("--owner", help="Only this account manager.")]
+StatusOpt = Annotated[list[str] | None, typer.Option("--status", help="Only customer status(es).")]
+KindOpt = Annotated[list[str] | None, typer.Option("--kind", help="Only customer type(s).")]
+CustomerOpt = Annotated[
+    list[str] | None, typer.Option("--customer", help="Only this customer code.")
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", help="ics: first day, YYYY-MM-DD (default today).", show_default=False),
+]
+ToOpt = Annotated[
+    str | None,
+    typer.Option("--to", help="ics: last day, YYYY-MM-DD (default: no end).", show_default=False),
+]
+PlannedOnlyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--planned-only",
+        help="ics: leave out visits since done, cancelled or missed (by default they are "
+        "written, so that re-importing the file updates them).",
+    ),
+]
+
+
+def export_visits_calendar(
+    ctx: typer.Context,
+    out_path: str,
+    *,
+    start: str | None,
+    end: str | None,
+    owner: str | None,
+    customer: str | None,
+    planned_only: bool,
+) -> int:
+    """Visits as an iCalendar file (or standard output for -): `export visits --format ics`
+    and `visits export` both write it here. The number of visits written."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from clientdesk.cli.visits import customer_id_of, parse_day, visit_session
+    from clientdesk.exchange.ics import IcsOptions, export_visits_ics, write_visits_ics
+
+    with visit_session(ctx, write=False) as c:
+        assert isinstance(c.zone, ZoneInfo)
+        first = parse_day(start, "--from") or datetime.now(c.zone).date()
+        options = IcsOptions(
+            zone=c.zone,
+            start=first,
+            end=parse_day(end, "--to"),
+            owner=owner,
+            customer_id=customer_id_of(c.session, customer) if customer else None,
+            planned_only=planned_only,
+        )
+        if out_path == "-":
+            written = write_visits_ics(c.session, sys.stdout.buffer, options, now=c.now)
+            sys.stdout.buffer.flush()
+            return written
+        return export_visits_ics(c.session, out_path, options, now=c.now)
+
+
+def _export_calendar(
+    ctx: typer.Context,
+    entity: str,
+    out_path: str,
+    *,
+    start: str | None,
+    end: str | None,
+    planned_only: bool,
+    owner: list[str],
+    customer: list[str],
+    unused: dict[str, bool],
+) -> None:
+    if entity != "visits":
+        raise UsageError(
+            f"--format ics writes visit plans as a calendar, not {entity}: "
+            "`clientdesk export visits --format ics --out FILE.ics`."
+        )
+    given = [name for name, present in unused.items() if present]
+    if given:
+        names = " and ".join([", ".join(given[:-1]), given[-1]] if len(given) > 1 else given)
+        raise UsageError(
+            f"{names} {'do' if len(given) > 1 else 'does'} not apply to --format ics; the "
+            "calendar takes --from, --to, --owner, --customer and --planned-only."
+        )
+    for option, values in (("--owner", owner), ("--customer", customer)):
+        if len(values) > 1:
+            raise UsageError(f"--format ics takes one {option}, not {len(values)}.")
+    written = export_visits_calendar(
+        ctx,
+        out_path,
+        start=start,
+        end=end,
+        owner=owner[0] if owner else None,
+        customer=customer[0] if customer else None,
+        planned_only=planned_only,
+    )
+    if out_path != "-":
+        say(f"Exported {written:,} visits to {escape(out_path)}.", stderr=True)
+
+
+def run_export(
+    ctx: typer.Context,
+    entity: str,
+    *,
+    format: str,
+    out_path: str,
+    headers: str,
+    columns: list[str] | None,
+    excel: bool,
+    encoding: str | None,
+    grade: list[str] | None,
+    region: list[str] | None,
+    owner: list[str] | None,
+    status: list[str] | None,
+    kind: list[str] | None,
+    customer: list[str] | None,
+    quiet: bool,
+    start: str | None = None,
+    end: str | None = None,
+    planned_only: bool = False,
+) -> None:
+    fmt = format.strip().lower()
+    if fmt == "ics":
+        _export_calendar(
+            ctx,
+            entity,
+            out_path,
+            start=start,
+            end=end,
+            planned_only=planned_only,
+            owner=owner or [],
+            customer=customer or [],
+            unused={
+                "--headers": headers.strip().lower() != "en",
+                "--columns": bool(columns),
+                "--excel": excel,
+                "--encoding": encoding is not None,
+                "--grade": bool(grade),
+                "--region": bool(region),
+                "--status": bool(status),
+                "--kind": bool(kind),
+            },
+        )
+        return
+    if start is not None or end is not None or planned_only:
+        raise UsageError(
+            "--from, --to and --planned-only apply to the visit calendar only: add --format ics."
+        )
+
+    from zoneinfo import ZoneInfo
+
+    from clientdesk.exchange.export import ExportFilters, ExportOptions, export_entity
+
+    state = state_of(ctx)
+    settings = state.settings().settings
+    wanted = [c.strip() for item in columns or [] for c in item.split(",") if c.strip()]
+    options = ExportOptions(
+        format=fmt,
+        headers=headers.lower(),
+        columns=wanted,
+        excel=excel,
+        encoding=encoding,
+        filters=ExportFilters(
+            grade=grade or [],
+            region=region or [],
+            owner=owner or [],
+            status=status or [],
+            kind=kind or [],
+            customer=customer or [],
+        ),
+        zone=ZoneInfo(settings.general.timezone),
+    )
+    database = open_db(state.location(), create=False)
+    try:
+        with output(out_path, options.format) as stream, progress_bar(quiet) as progress:
+            written = export_entity(database, entity, stream, options, progress)
+    finally:
+        database.dispose()
+    if out_path != "-":
+        say(f"Exported {written:,} {entity} to {escape(out_path)}.", stderr=True)
+
+
 def _entity_export(entity: str) -> None:
     def command(
         ctx: typer.Context,
-        format: Annotated[
-            str, typer.Option("--format", "-f", help="csv, tsv, xlsx, json, jsonl or vcf.")
-        ] = "csv",
+        format: FormatOpt = "csv",
         out_path: OutOpt = "-",
-        headers: Annotated[
-            str, typer.Option("--headers", help="Column headers (and labels) in en or zh.")
-        ] = "en",
-        columns: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--columns", help="Columns to write, by field or header, comma-separated."
-            ),
-        ] = None,
-        excel: Annotated[
-            bool, typer.Option("--excel", help="CSV for Excel: UTF-8 with BOM and CRLF line ends.")
-        ] = False,
-        encoding: Annotated[
-            str | None, typer.Option("--encoding", help="CSV encoding, e.g. gb18030.")
-        ] = None,
-        grade: Annotated[
-            list[str] | None, typer.Option("--grade", help="Only grade(s) A-D.")
-        ] = None,
-        region: Annotated[
-            list[str] | None, typer.Option("--region", help="Only region(s).")
-        ] = None,
-        owner: Annotated[
-            list[str] | None, typer.Option("--owner", help="Only this account manager.")
-        ] = None,
-        status: Annotated[
-            list[str] | None, typer.Option("--status", help="Only customer status(es).")
-        ] = None,
-        kind: Annotated[
-            list[str] | None, typer.Option("--kind", help="Only customer type(s).")
-        ] = None,
-        customer: Annotated[
-            list[str] | None, typer.Option("--customer", help="Only this customer code.")
-        ] = None,
+        headers: HeadersOpt = "en",
+        columns: ColumnsOpt = None,
+        excel: ExcelOpt = False,
+        encoding: EncodingOpt = None,
+        grade: GradeOpt = None,
+        region: RegionOpt = None,
+        owner: OwnerOpt = None,
+        status: StatusOpt = None,
+        kind: KindOpt = None,
+        customer: CustomerOpt = None,
         quiet: QuietOpt = False,
     ) -> None:
-        from zoneinfo import ZoneInfo
-
-        from clientdesk.exchange.export import ExportFilters, ExportOptions, export_entity
-
-        state = state_of(ctx)
-        settings = state.settings().settings
-        wanted = [c.strip() for item in columns or [] for c in item.split(",") if c.strip()]
-        options = ExportOptions(
-            format=format.lower(),
-            headers=headers.lower(),
-            columns=wanted,
+        run_export(
+            ctx,
+            entity,
+            format=format,
+            out_path=out_path,
+            headers=headers,
+            columns=columns,
             excel=excel,
             encoding=encoding,
-            filters=ExportFilters(
-                grade=grade or [],
-                region=region or [],
-                owner=owner or [],
-                status=status or [],
-                kind=kind or [],
-                customer=customer or [],
-            ),
-            zone=ZoneInfo(settings.general.timezone),
+            grade=grade,
+            region=region,
+            owner=owner,
+            status=status,
+            kind=kind,
+            customer=customer,
+            quiet=quiet,
         )
-        database = open_db(state.location(), create=False)
-        try:
-            with output(out_path, options.format) as stream, progress_bar(quiet) as progress:
-                written = export_entity(database, entity, stream, options, progress)
-        finally:
-            database.dispose()
-        if out_path != "-":
-            say(f"Exported {written:,} {entity} to {escape(out_path)}.", stderr=True)
 
     command.__name__ = f"export_{entity}"
-    import_help = f"Export {entity} (to standard output unless --out FILE), streamed row by row."
-    export_app.command(entity, help=import_help)(command)
+    export_help = f"Export {entity} (to standard output unless --out FILE), streamed row by row."
+    export_app.command(entity, help=export_help)(command)
+
+
+def export_visits(
+    ctx: typer.Context,
+    format: FormatOpt = "csv",
+    out_path: OutOpt = "-",
+    start: FromOpt = None,
+    end: ToOpt = None,
+    planned_only: PlannedOnlyOpt = False,
+    headers: HeadersOpt = "en",
+    columns: ColumnsOpt = None,
+    excel: ExcelOpt = False,
+    encoding: EncodingOpt = None,
+    grade: GradeOpt = None,
+    region: RegionOpt = None,
+    owner: OwnerOpt = None,
+    status: StatusOpt = None,
+    kind: KindOpt = None,
+    customer: CustomerOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Export visits (to standard output unless --out FILE), streamed row by row; with
+    --format ics, the visit plans as an iCalendar file for khal, Thunderbird or a phone."""
+    run_export(
+        ctx,
+        "visits",
+        format=format,
+        out_path=out_path,
+        headers=headers,
+        columns=columns,
+        excel=excel,
+        encoding=encoding,
+        grade=grade,
+        region=region,
+        owner=owner,
+        status=status,
+        kind=kind,
+        customer=customer,
+        quiet=quiet,
+        start=start,
+        end=end,
+        planned_only=planned_only,
+    )
 
 
 for _entity in ENTITIES:
-    _entity_export(_entity)
+    if _entity == "visits":
+        export_app.command("visits")(export_visits)
+    else:
+        _entity_export(_entity)
 
 
 @export_app.command("all")

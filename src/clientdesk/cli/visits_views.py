@@ -14,7 +14,6 @@ from clientdesk.cli.root import out, say
 from clientdesk.cli.visits import (
     AsJson,
     customer_id_of,
-    parse_day,
     visit_session,
     visits_app,
 )
@@ -224,26 +223,21 @@ def visits_export(
     Each visit keeps its UID, so importing a newer export updates the events instead of
     adding copies; cancelled and missed visits are written as cancelled.
     """
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from clientdesk.exchange.ics import IcsOptions, export_visits_ics
+    from clientdesk.cli.exchange import export_visits_calendar  # shared with export visits
 
     if format.strip().lower() != "ics":
         raise UsageError(
             f"--format {format!r}: visits export here as ics only; for CSV, XLSX or JSON "
             "use `clientdesk export visits`."
         )
-    with visit_session(ctx, write=False) as c:
-        assert isinstance(c.zone, ZoneInfo)
-        first = parse_day(start, "--from") or datetime.now(c.zone).date()
-        options = IcsOptions(
-            zone=c.zone,
-            start=first,
-            end=parse_day(end, "--to"),
-            owner=owner,
-            customer_id=customer_id_of(c.session, customer) if customer else None,
-            planned_only=planned_only,
-        )
-        written = export_visits_ics(c.session, out_path, options, now=c.now)
-    say(f"Exported {written:,} visits to {escape(out_path)}.", stderr=True)
+    written = export_visits_calendar(
+        ctx,
+        out_path,
+        start=start,
+        end=end,
+        owner=owner,
+        customer=customer,
+        planned_only=planned_only,
+    )
+    if out_path != "-":
+        say(f"Exported {written:,} visits to {escape(out_path)}.", stderr=True)

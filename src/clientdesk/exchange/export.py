@@ -323,10 +323,11 @@ def csv_sql(out: Out, language: str, zone: tzinfo) -> str:
     if out.kind == "choice":
         return _label_case(x, out.enum) if language == "zh" and out.enum else x
     if out.kind == "money":
+        # Cents → yuan with two decimals in integer arithmetic (never through a float):
+        # x % 100 takes the sign of x in SQLite, hence the two branches; NULL stays NULL.
         return (
-            f"CASE WHEN {x} IS NULL THEN NULL ELSE "
-            f"(CASE WHEN {x} < 0 THEN '-' ELSE '' END) || (abs({x}) / 100) || '.' || "
-            f"substr('0' || (abs({x}) % 100), -2) END"
+            f"CASE WHEN {x} >= 0 THEN ({x} / 100) || '.' || substr({x} % 100 + 100, 2) "
+            f"WHEN {x} < 0 THEN '-' || (-({x} / 100)) || '.' || substr(100 - {x} % 100, 2) END"
         )
     if out.kind == "bool":
         yes, no = ("是", "否") if language == "zh" else ("yes", "no")
@@ -392,6 +393,11 @@ def export_entity(
     fmt = options.format
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"--format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}.")
+    if fmt == "ics":
+        raise UsageError(
+            "iCalendar (--format ics) is for visit plans: "
+            "`clientdesk export visits --format ics --out FILE.ics`."
+        )
     if fmt == "vcf" and entity != "contacts":
         raise UsageError("vCard (--format vcf) is for contacts: `clientdesk export contacts`.")
     if (options.excel or options.encoding) and fmt not in ("csv", "tsv"):
@@ -401,7 +407,8 @@ def export_entity(
     raw, db = _sqlite(database)
     try:
         with translate_errors(database.label):
-            total = _count(db, entity, options.filters)
+            # The count is for a progress bar only; without one it is a query saved.
+            total = _count(db, entity, options.filters) if progress is not None else None
             if fmt in ("csv", "tsv"):
                 return _write_csv(db, entity, outs, headers, out, options, total, report)
             if fmt == "xlsx":
@@ -435,7 +442,7 @@ def _write_csv(
     headers: Sequence[str],
     out: BinaryIO,
     options: ExportOptions,
-    total: int,
+    total: int | None,
     report: Progress,
 ) -> int:
     encoding = options.encoding or ("utf-8-sig" if options.excel else "utf-8")
@@ -490,7 +497,7 @@ def _write_json(
     outs: Sequence[Out],
     out: BinaryIO,
     options: ExportOptions,
-    total: int,
+    total: int | None,
     report: Progress,
 ) -> int:
     keys = [o.key for o in outs] if options.headers == "en" else headers_for(entity, outs, "zh")

@@ -16,6 +16,8 @@ database as it was. Nothing here prints; the CLI and the TUI show the report and
 
 from __future__ import annotations
 
+import contextlib
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -124,9 +126,6 @@ class Stage:
         name = "ix_stage_" + "_".join(columns)
         cols = ", ".join(f'"{c}"' for c in columns)
         self.db.execute(f"CREATE INDEX IF NOT EXISTS temp.{name} ON {STAGE_TABLE} ({cols})")
-
-    def drop(self) -> None:
-        self.db.execute(f"DROP TABLE IF EXISTS temp.{STAGE_TABLE}")
 
 
 class Checks:
@@ -260,6 +259,28 @@ class Writer:
             self.db.execute(sql)
         self._deferred.clear()
 
+    def trigger_sql(self, name: str) -> str | None:
+        row = self.db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    @contextlib.contextmanager
+    def triggers_suspended(self, *names: str) -> Iterator[None]:
+        """Drop these triggers for a bulk insert and create them again afterwards. DDL is
+        transactional in SQLite: if anything fails in between, the rollback brings them back,
+        and other connections never see the database without them.
+        """
+        saved: list[str] = []
+        for name in names:
+            sql = self.trigger_sql(name)
+            if sql is not None:
+                self.db.execute(f'DROP TRIGGER "{name}"')
+                saved.append(sql)
+        yield
+        for sql in saved:
+            self.db.execute(sql)
+
     def next_id(self, table: str) -> int:
         """First free id of `table` (ids of this batch are contiguous from here)."""
         row = self.db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()  # noqa: S608
@@ -311,6 +332,48 @@ class Writer:
                 yield row[1:]
 
 
+_ROW_INSERT_TRIGGER = re.compile(
+    r"\s*CREATE\s+TRIGGER\s+\S+\s+AFTER\s+INSERT\s+ON\s+\"?(\w+)\"?\s+"
+    r"(?:FOR\s+EACH\s+ROW\s+)?BEGIN\s+"
+    r"(INSERT\s+INTO\s+\"?\w+\"?\s*\([^()]*\))\s*VALUES\s*\((.*)\)\s*;\s*END\s*",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def set_based_insert(trigger_sql: str, table: str) -> str | None:
+    """An AFTER INSERT trigger whose body is one `INSERT INTO x (...) VALUES (new...)`, as
+    one statement for the rows of `table` with ids from :first to :last; None for a trigger
+    of any other shape (which then stays and runs per row).
+    """
+    found = _ROW_INSERT_TRIGGER.fullmatch(trigger_sql)
+    if found is None or found.group(1) != table or not _one_expression_list(found.group(3)):
+        return None
+    insert, values = found.group(2), found.group(3)
+    return f"{insert} SELECT {values} FROM {table} AS new WHERE new.id BETWEEN :first AND :last"  # noqa: S608
+
+
+def _one_expression_list(text: str) -> bool:
+    """Brackets balanced and no `;` outside quotes: the VALUES list of one statement, not the
+    start of one statement and the end of another."""
+    depth = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif ch == ";":
+            return False
+    return depth == 0 and not quote
+
+
 def _silent(stage: str, done: int, total: int | None) -> None:
     return None
 
@@ -348,6 +411,7 @@ class ImportPlan:
         self.columns = ColumnMap()
         self.committed = False
         self.stage: Stage | None = None
+        self.checked_version: int | None = None  # PRAGMA data_version the checks saw
 
     # -- reading -----------------------------------------------------------------------
     def header_of(self, key: str) -> str:
@@ -399,6 +463,7 @@ class ImportPlan:
                 report.add(None, "", "", "has a header row but no data rows; nothing to import")
             self._unknown_warning()
             self._check()
+            self.checked_version = self._data_version()
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
@@ -471,7 +536,7 @@ class ImportPlan:
                     continue
                 # Parsers return values as SQLite stores them (dates as text), so rows go
                 # to the stage as they are.
-                stage.add((line, *[values.get(c) for c in stage_columns]))
+                stage.add((line, *map(values.get, stage_columns)))
                 if count % CHUNK == 0:
                     progress(STAGE_CHECK, *sheet.position())
         except SourceError as exc:
@@ -500,6 +565,10 @@ class ImportPlan:
                 f"columns not imported (no matching field): {names}; map them with "
                 "--map 'HEADER=FIELD' or keep them in the notes with --keep-unknown"
             )
+
+    def _data_version(self) -> int:
+        """Changes when another connection commits to the database (never for our own)."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
     def _check(self) -> None:
         checks = Checks(self)
@@ -533,20 +602,10 @@ class ImportPlan:
         with translate_errors(self.database.label):
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.execute(f"UPDATE {STAGE_TABLE} SET action = 'insert', match_id = NULL")  # noqa: S608
-                problems_before = len(report.problems)
-                self._check()
-                if len(report.problems) != problems_before or expected != (
-                    report.to_insert,
-                    report.to_update,
-                    report.to_skip,
-                ):
-                    del report.problems[problems_before:]
-                    raise ConflictError(
-                        f"{self.database.label} changed while {report.source} was being "
-                        "checked; nothing was imported.",
-                        hint="Run the import again to check the file against the new data.",
-                    )
+                # The checks ran on the database as it was then; unless another connection
+                # has committed since, they hold now, and we hold the write lock.
+                if self._data_version() != self.checked_version:
+                    self._recheck(expected)
                 writer = Writer(self, report_progress)
                 self.entity.write(writer)
                 writer.rebuild_indexes()
@@ -559,15 +618,34 @@ class ImportPlan:
         self.committed = True
         return report
 
+    def _recheck(self, expected: tuple[int, int, int]) -> None:
+        """Repeat the database checks inside the commit transaction: the data changed."""
+        report = self.report
+        self.db.execute(f"UPDATE {STAGE_TABLE} SET action = 'insert', match_id = NULL")  # noqa: S608
+        problems_before = len(report.problems)
+        self._check()
+        if len(report.problems) != problems_before or expected != (
+            report.to_insert,
+            report.to_update,
+            report.to_skip,
+        ):
+            del report.problems[problems_before:]
+            raise ConflictError(
+                f"{self.database.label} changed while {report.source} was being "
+                "checked; nothing was imported.",
+                hint="Run the import again to check the file against the new data.",
+            )
+
     def close(self) -> None:
         try:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            if self.stage is not None:
-                self.stage.drop()
         except sqlite3.Error:
             pass  # the connection is being thrown away with its temporary table
         finally:
+            # Closed, not returned to the pool: SQLite deletes the temporary file of the
+            # staged rows at once, where dropping the table would free it page by page.
+            self._raw.invalidate()
             self._raw.close()
             self.sheet.close()
 

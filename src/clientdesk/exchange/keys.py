@@ -12,68 +12,93 @@ compares both over the demo names and random text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
 from clientdesk.domain import text as domain_text
 from clientdesk.domain.text import fold
 
 _WORD_CACHE = 200_000  # distinct words: ~15,000 for 100,000 company names
-_SUFFIX_CACHE = 20_000  # remainders of names; cleared when full, so memory stays flat
+# Keys of the endings of names (科技有限公司): a bounded two-level cache. Endings seen
+# twice move to the kept level; the new level is cleared when full, so memory stays flat
+# however many names an import holds, while the shared endings stay cached.
+_SUFFIX_CACHE = 20_000
 # The same word splitting and fixed readings as domain.text (tests compare the results).
 _NON_ALNUM: re.Pattern[str] = getattr(
     domain_text, "_NON_ALNUM", re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 )
 _READINGS: dict[str, str] = getattr(domain_text, "_READINGS", {})
+_FIXED: re.Pattern[str] | None = getattr(domain_text, "_FIXED_WORDS", None)
 
 
 class _Cutter:
     """pypinyin's segmentation (Han runs cut by forward maximum matching over its phrase
-    list, in its strict mode), with the cut of every remainder cached: company names share
-    their endings (科技有限公司), so most of a name is cut once per import, not once per row.
-    A step of the matching depends only on the text that remains, which makes this exact.
+    list, in its strict mode), with the keys of every remainder of a run cached: company
+    names share their endings (科技有限公司), so most of a name is cut and converted once
+    per import, not once per row. A step of the matching depends only on the text that
+    remains, which makes this exact.
     """
 
     def __init__(self) -> None:
         from pypinyin.constants import PHRASES_DICT, RE_HANS
         from pypinyin.seg import mmseg
 
-        self.prefixes = mmseg.seg._prefix_set
+        prefixes = mmseg.seg._prefix_set
+        # PrefixSet wraps a plain set; asking the set saves a method call per character.
+        self.prefixes: Any = getattr(prefixes, "_set", prefixes)
         self.strict = bool(mmseg.seg._no_non_phrases)
         self.phrases = PHRASES_DICT
         han = RE_HANS.pattern.removeprefix("^(?:").removesuffix(")+$")
         self.runs = re.compile(f"({han}+)|(?:(?!{han}).)+", re.DOTALL)
-        self.cache: dict[str, tuple[str, ...]] = {}
+        self.all_han = re.compile(f"{han}+")
+        self.kept: dict[str, tuple[str, str]] = {}  # endings seen more than once
+        self.new: dict[str, tuple[str, str]] = {}  # endings seen once
 
-    def split(self, text: str) -> list[str]:
-        words: list[str] = []
+    def keys(self, text: str) -> tuple[str, str]:
+        """(full, initials) of a piece of a name: Han runs cut, other text as one word."""
+        if self.all_han.fullmatch(text):
+            return self.run_keys(text) if self.phrases else _word_keys(text)
+        full: list[str] = []
+        initials: list[str] = []
         for match in self.runs.finditer(text):
-            if match.group(1) is None:
-                words.append(match.group(0))  # not Han: one word, as pypinyin keeps it
-            elif self.phrases:
-                words.extend(self.cut(match.group(0)))
+            if match.group(1) is None or not self.phrases:
+                word_full, word_initials = _word_keys(match.group(0))  # as pypinyin keeps it
             else:
-                words.append(match.group(0))
-        return words
+                word_full, word_initials = self.run_keys(match.group(0))
+            full.append(word_full)
+            initials.append(word_initials)
+        return "".join(full), "".join(initials)
 
-    def cut(self, text: str) -> tuple[str, ...]:
-        cache = self.cache
-        found = cache.get(text)
-        if found is not None:
-            return found
-        steps: list[tuple[str, tuple[str, ...]]] = []
-        remain = text
-        while remain and remain not in cache:
-            tokens, used = self.step(remain)
-            steps.append((remain, tokens))
+    def _cached(self, text: str) -> tuple[str, str] | None:
+        found = self.kept.get(text)
+        if found is None:
+            found = self.new.pop(text, None)
+            if found is not None:
+                if len(self.kept) >= _SUFFIX_CACHE:
+                    self.kept.clear()
+                self.kept[text] = found
+        return found
+
+    def run_keys(self, run: str) -> tuple[str, str]:
+        """(full, initials) of a run of Han characters, as pypinyin converts it."""
+        steps: list[tuple[str, str, str]] = []  # (remainder, its first words' keys)
+        remain = run
+        tail = self._cached(remain)
+        while tail is None and remain:
+            words, used = self.step(remain)
+            full, initials = _words_keys(words)
+            steps.append((remain, full, initials))
             remain = remain[used:]
-        tail = cache.get(remain, ()) if remain else ()
-        if len(cache) > _SUFFIX_CACHE:
-            cache.clear()
-        for suffix, tokens in reversed(steps):
-            tail = tokens + tail
-            cache[suffix] = tail
-        return tail
+            tail = self._cached(remain) if remain else None
+        full, initials = tail or ("", "")
+        new = self.new
+        if len(new) >= _SUFFIX_CACHE:
+            new.clear()
+        for suffix, head_full, head_initials in reversed(steps):
+            full = head_full + full
+            initials = head_initials + initials
+            new[suffix] = (full, initials)
+        return full, initials
 
     def step(self, remain: str) -> tuple[tuple[str, ...], int]:
         """One round of pypinyin.seg.mmseg.Seg.cut: (words yielded, characters used)."""
@@ -102,11 +127,11 @@ class _Cutter:
 _cutter: _Cutter | None = None
 
 
-def _segment(text: str) -> list[str]:
+def _the_cutter() -> _Cutter:
     global _cutter
     if _cutter is None:
         _cutter = _Cutter()  # lazily: loading pypinyin's dictionaries takes a while
-    return _cutter.split(text)
+    return _cutter
 
 
 def _keys(syllables: list[str]) -> tuple[str, str]:
@@ -127,39 +152,78 @@ def _word_keys(word: str) -> tuple[str, str]:
     return _keys(lazy_pinyin(word, style=Style.NORMAL))
 
 
+def _words_keys(words: tuple[str, ...]) -> tuple[str, str]:
+    if len(words) == 1:
+        return _word_keys(words[0])
+    pairs = [_word_keys(word) for word in words]
+    return "".join(p[0] for p in pairs), "".join(p[1] for p in pairs)
+
+
 @lru_cache(maxsize=1024)
 def _fixed_keys(word: str) -> tuple[str, str]:
     return _keys(_READINGS[word].split())
 
 
-def _pieces(folded: str) -> Iterator[tuple[bool, str]]:
-    """(is a fixed-reading word, text), as domain.text._syllables cuts the name."""
-    fixed: re.Pattern[str] | None = getattr(domain_text, "_FIXED_WORDS", None)
-    if fixed is None:
-        yield False, folded
-        return
-    start = 0
-    for match in fixed.finditer(folded):
-        if match.start() > start:
-            yield False, folded[start : match.start()]
-        yield True, match.group()
-        start = match.end()
-    if start < len(folded):
-        yield False, folded[start:]
-
-
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials) of a company name, as domain.text.pinyin_keys gives them."""
+    folded = fold(name)
+    cutter = _the_cutter()
+    if _FIXED is None or _FIXED.search(folded) is None:  # the common case: one piece
+        return cutter.keys(folded) if folded else ("", "")
     full: list[str] = []
     initials: list[str] = []
-    for is_fixed, piece in _pieces(fold(name)):
-        if is_fixed:
-            word_full, word_initials = _fixed_keys(piece)
-            full.append(word_full)
-            initials.append(word_initials)
-            continue
-        for word in _segment(piece):
-            word_full, word_initials = _word_keys(word)
-            full.append(word_full)
-            initials.append(word_initials)
+    start = 0
+    for match in _FIXED.finditer(folded):
+        if match.start() > start:
+            piece_full, piece_initials = cutter.keys(folded[start : match.start()])
+            full.append(piece_full)
+            initials.append(piece_initials)
+        word_full, word_initials = _fixed_keys(match.group())
+        full.append(word_full)
+        initials.append(word_initials)
+        start = match.end()
+    if start < len(folded):
+        piece_full, piece_initials = cutter.keys(folded[start:])
+        full.append(piece_full)
+        initials.append(piece_initials)
     return "".join(full), "".join(initials)
+
+
+_SUFFIXES: tuple[str, ...] = tuple(getattr(domain_text, "_SUFFIXES", ()))
+# _TAILS[i]: the suffixes from the i-th on, for one C-level `endswith` over all of them.
+_TAILS = tuple(_SUFFIXES[i:] for i in range(len(_SUFFIXES)))
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+
+
+def name_key(name: str) -> str:
+    """domain.text.name_key, exactly: the same passes over the legal-form suffixes in the
+    same order, with one `endswith` over the remaining suffixes skipping those that cannot
+    match (most names end in one suffix, which the scan then finds in a few steps)."""
+    if not _SUFFIXES:
+        return domain_text.name_key(name)
+    text = _NON_ALNUM.sub(" ", fold(name)).strip()
+    count = len(_SUFFIXES)
+    changed = True
+    while changed and text:
+        changed = False
+        index = 0
+        while index < count and text.endswith(_TAILS[index]):
+            while not text.endswith(_SUFFIXES[index]):
+                index += 1
+            suffix = _SUFFIXES[index]
+            if len(text) > len(suffix):
+                text = text[: -len(suffix)].strip()
+                changed = True
+            index += 1
+    return text.replace(" ", "")
+
+
+def phone_digits(phone: str | None) -> str:
+    """domain.text.phone_digits, exactly; ASCII numbers (nearly all) without folding."""
+    if not phone or not phone.isascii():
+        return domain_text.phone_digits(phone)
+    digits = _NOT_DIGIT.sub("", phone)
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) >= 10:
+            return digits[len(prefix) :]
+    return digits

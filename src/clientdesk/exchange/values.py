@@ -3,21 +3,26 @@
 Every parser takes what a reader hands over (text from CSV, numbers and datetimes from
 XLSX, JSON scalars) and returns the field value, None for a blank cell, or raises
 ValueError with the reason a user reads next to the cell. They are plain functions: a
-100,000-row import calls them millions of times.
+100,000-row import calls them millions of times, so each has a fast path for the form
+exports write (checked exactly, falling back to the general path for anything else), and
+the ones whose columns repeat values (dates, amounts) remember their last few thousand
+results in a bounded memo.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, DecimalException
 from enum import StrEnum
 from functools import cache
 from typing import Any
 
 from clientdesk.domain.contact import valid_email, valid_phone
+from clientdesk.domain.creditcode import ALPHABET as CREDIT_ALPHABET
 from clientdesk.domain.customer import valid_credit_code
 from clientdesk.domain.enums import label_zh, parse_choice
 from clientdesk.errors import ValidationError
@@ -31,6 +36,8 @@ ESCAPED_START = FORMULA_TRIGGERS | {"'"}
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (with Lotus's 1900 leap year)
 SERIAL_RANGE = (10_000, 100_000)  # 1927-05-18 .. 2173-10-14: never a plain year or a day
 BLANK_NUMBERS = frozenset({"-", "--", "—", "–", "/", "无"})
+MEMO_SIZE = 4096  # results a parser remembers; the memo is emptied when full
+_MISSING = object()
 
 
 def cell_text(value: Any) -> str | None:
@@ -102,8 +109,13 @@ def _fold(word: str) -> str:
 def choice(enum_cls: type[StrEnum]) -> Parser:
     """An English value, member name or Chinese label (等级 A, 供应商, supplier, ...)."""
     table = _choices(enum_cls)
+    exact = {word: member.value for word, member in table.items()}
 
     def parse(value: Any) -> str | None:
+        if type(value) is str:
+            found = exact.get(value)  # written as the value, name or label: no folding
+            if found is not None:
+                return found
         word = cell_text(value)
         if word is None:
             return None
@@ -146,7 +158,7 @@ def _decimal(value: Any, what: str) -> Decimal | None:
         cleaned = "-" + cleaned[1:-1]
     try:
         number = Decimal(cleaned) * scale
-    except InvalidOperation:
+    except DecimalException:  # not a number (InvalidOperation), or 1E+1000000 (Overflow)
         raise ValueError(f"is not {what}; write it like 1234.50, ¥1,234.50 or 12.5万") from None
     if not number.is_finite():
         raise ValueError("is not a finite number")
@@ -159,12 +171,21 @@ _PLAIN_AMOUNT = re.compile(r"(\d{1,15})(?:\.(\d{1,2}))?$")
 def money(*, negative: bool = False) -> Parser:
     """An amount in yuan (or the row's currency) → integer cents (分)."""
 
+    memo: dict[str, int] = {}
+
     def parse(value: Any) -> int | None:
         if type(value) is str:
+            found = memo.get(value, _MISSING)
+            if found is not _MISSING:
+                return found  # type: ignore[return-value]
             plain = _PLAIN_AMOUNT.match(value)
             if plain:  # "1234.50", as exports write amounts: no Decimal needed
                 whole, fraction = plain.groups()
-                return int(whole) * 100 + (int(fraction.ljust(2, "0")) if fraction else 0)
+                cents = int(whole) * 100 + (int(fraction.ljust(2, "0")) if fraction else 0)
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[value] = cents
+                return cents
         number = _decimal(value, "an amount")
         if number is None:
             return None
@@ -201,7 +222,14 @@ _TRUE = frozenset({"1", "y", "yes", "true", "t", "是", "对", "√", "✓", "x"
 _FALSE = frozenset({"0", "n", "no", "false", "f", "否", "不是", "×", "✗"})
 
 
+_BOOLEANS = {word: True for word in _TRUE} | {word: False for word in _FALSE}
+
+
 def boolean(value: Any) -> bool | None:
+    if type(value) is str:
+        found = _BOOLEANS.get(value)
+        if found is not None:
+            return found
     if isinstance(value, bool):
         return value
     word = cell_text(value)
@@ -310,20 +338,51 @@ def moment(zone: tzinfo) -> Parser:
     """A date and time; without a zone it is local time in `zone`. Returns the stored text:
     UTC as 'YYYY-MM-DD HH:MM:SS.ffffff', the form SQLAlchemy writes to SQLite."""
 
+    memo: dict[str, str] = {}
+
     def parse(value: Any) -> str | None:
         if type(value) is str:
-            plain = _PLAIN_MOMENT.match(value)
-            if plain:  # "2024-03-05 10:30", as exports write times: the common case, fast
-                y, mo, d, h, mi, sec = plain.groups()
+            found = memo.get(value)
+            if found is not None:
+                return found
+            local: datetime | None = None
+            if (
+                len(value) == 16
+                and value[4] == "-"
+                and value[7] == "-"
+                and value[10] == " "
+                and value[13] == ":"
+            ):
+                # "2024-03-05 10:30", as exports write times: parsed in C; anything odd
+                # (25:00, 2024-02-30) goes on to the regular expression and its message.
                 try:
-                    local = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0))
-                    if sec:
-                        local = local.replace(second=int(sec))
+                    local = datetime.fromisoformat(value)
                 except ValueError:
-                    raise ValueError(f"is not a calendar date and time; {_ORDER_HINT}") from None
+                    local = None
+                if local is not None and (
+                    local.tzinfo is not None or local.second or local.microsecond
+                ):
+                    local = None
+            if local is None:
+                plain = _PLAIN_MOMENT.match(value)
+                if plain:  # the same with a T, seconds or no time: still the plain form
+                    y, mo, d, h, mi, sec = plain.groups()
+                    try:
+                        local = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0))
+                        if sec:
+                            local = local.replace(second=int(sec))
+                    except ValueError:
+                        raise ValueError(
+                            f"is not a calendar date and time; {_ORDER_HINT}"
+                        ) from None
+            if local is not None:
                 offset = zone.utcoffset(local)
                 utc = local - offset if offset is not None else local
-                return utc.isoformat(" ", "microseconds")
+                stored = utc.isoformat(" ", "microseconds")
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[value] = stored
+                return stored
         parsed = _parse_moment(value)
         if parsed is None:
             return None
@@ -363,9 +422,33 @@ def _reason(message: str, word: str) -> str:
     return message
 
 
-phone = _wrap(valid_phone)
+_phone = _wrap(valid_phone)
+# A phone number as valid_phone leaves it (its characters, groups split by single spaces,
+# at least 3 digits, at most 40 characters): nothing to normalise or check further.
+_PLAIN_PHONE = re.compile(r"(?=(?:[^0-9]*[0-9]){3})[0-9+()\-.转x#]+(?: [0-9+()\-.转x#]+)*")
+
+
+def phone(value: Any) -> str | None:
+    if type(value) is str and len(value) <= 40 and _PLAIN_PHONE.fullmatch(value):
+        return value
+    return _phone(value)
+
+
 email = _wrap(valid_email)
-credit_code = _wrap(valid_credit_code)
+_credit_code = _wrap(valid_credit_code)
+# 18 characters of the credit-code alphabet (upper case, no I, O, S, V or Z): already
+# normalised, so only the check character is left to verify.
+_PLAIN_CREDIT_CODE = re.compile(f"[{CREDIT_ALPHABET}]{{18}}")
+_CREDIT_VALUES = {ch: index for index, ch in enumerate(CREDIT_ALPHABET)}
+_CREDIT_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # GB 32100-2015
+
+
+def credit_code(value: Any) -> str | None:
+    if type(value) is str and len(value) == 18 and _PLAIN_CREDIT_CODE.fullmatch(value):
+        total = sum(map(operator.mul, map(_CREDIT_VALUES.__getitem__, value[:17]), _CREDIT_WEIGHTS))
+        if value[17] == CREDIT_ALPHABET[(31 - total % 31) % 31]:
+            return value
+    return _credit_code(value)  # normalises, or says what is wrong
 
 
 def currency(value: Any) -> str | None:

@@ -110,7 +110,7 @@ def write_vcards(
     db: sqlite3.Connection,
     filters: ExportFilters,
     out: BinaryIO,
-    total: int,
+    total: int | None,
     report: Callable[[str, int, int | None], None],
 ) -> int:
     where, params = filters.where()

@@ -43,7 +43,7 @@ def write_xlsx(
     headers: Sequence[str],
     converters: Sequence[Callable[[Any], Any]],
     out: BinaryIO,
-    total: int,
+    total: int | None,
     report: Callable[[str, int, int | None], None],
     *,
     title: str = "clientdesk",
