@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from clientdesk.storage.backup.integrity import check_workers
+
 BIN = Path(sys.executable).parent / "clientdesk"
 
 
@@ -123,9 +125,10 @@ def main() -> None:
         # Best of N is the figure least disturbed by other work on the machine; the median
         # shows how much that disturbance was.
         floor = min(times[steps[0][0]])
+        built = "" if args.db else f" ({args.customers:,} customers)"
         print(
-            f"Database: {size / 1_048_576:,.0f} MiB ({args.customers:,} customers); "
-            f"best and median of {args.runs} rounds.\n"
+            f"Database: {size / 1_048_576:,.0f} MiB{built}; best and median of {args.runs} "
+            f"rounds; the integrity check on {check_workers()} threads.\n"
         )
         print("| command | best s | median s | best, ratio to `.backup` |")
         print("|---|---:|---:|---:|")

@@ -184,6 +184,10 @@ def weighted_total(values: tuple[float, ...], weights: tuple[float, ...]) -> flo
     return round(sum(v * w for v, w in zip(values, weights, strict=True)), 2)
 
 
+LOG_REVENUE_FULL = math.log10(1 + REVENUE_FULL_YUAN / 1000)
+_log10 = math.log10
+
+
 class QuickGrader:
     """Total and grade exactly as `score` gives them, without the scorecard's text: the
     bulk path of re-grading, with the settings looked up once."""
@@ -195,14 +199,91 @@ class QuickGrader:
             (thresholds["B"], Grade.B),
             (thresholds["C"], Grade.C),
         )
+        self.cut_a, self.cut_b, self.cut_c = (cut for cut, _ in self.cuts)
 
     def __call__(self, inputs: Inputs, as_of: date) -> tuple[float, Grade]:
-        if not inputs.has_data:
-            return 0.0, Grade.D
-        total = weighted_total(dimension_values(inputs, as_of), self.weights)
-        for cut, grade in self.cuts:
-            if total >= cut:
-                return total, grade
+        since = inputs.customer_since
+        graded = self.grade(
+            inputs.net_sales_cents,
+            inputs.uninvoiced_contract_cents,
+            inputs.sales_count,
+            inputs.previous_net_sales_cents,
+            None if since is None else (as_of - since).days,
+            inputs.paid_on_time,
+            inputs.paid_late,
+            inputs.market_share_rating,
+            inputs.potential_rating,
+        )
+        return (0.0, Grade.D) if graded is None else graded
+
+    def grade(
+        self,
+        net: int,
+        uninvoiced: int,
+        sales: int,
+        previous: int,
+        days: int | None,
+        on_time: int,
+        late: int,
+        share: int | None,
+        potential: int | None,
+    ) -> tuple[float, Grade] | None:
+        """(total, grade) from the raw inputs (`days` since the customer's start, or None);
+        None when there is nothing to go on ("no data", D).
+
+        Re-grading calls this for every customer: it is `dimension_values` and
+        `weighted_total` written out, the same operations in the same order, so that the
+        floats are exactly those of `score` (a property test holds it to that).
+        """
+        revenue = net + uninvoiced
+        if revenue < 0:
+            revenue = 0
+        if not (revenue or sales or previous or on_time or late or share or potential):
+            return None
+        w_revenue, w_frequency, w_loyalty, w_growth, w_credit, w_share, w_potential = self.weights
+        # Capping at 100.0 is min(100.0, x): _clamp for these scores, none of which can be
+        # negative.
+        revenue_value = 100 * _log10(1 + revenue / 100 / 1000) / LOG_REVENUE_FULL
+        if revenue_value >= 100.0:
+            revenue_value = 100.0
+        frequency = 100 * sales / FREQUENCY_FULL
+        if frequency >= 100.0:
+            frequency = 100.0
+        years = 0.0 if days is None else (days if days > 0 else 0) / 365.25
+        loyalty = 100 * years / LOYALTY_FULL_YEARS
+        if loyalty >= 100.0:
+            loyalty = 100.0
+        if previous <= 0:
+            growth = 100.0 if net > 0 else 0.0
+        else:
+            change = (net - previous) / previous
+            if change >= GROWTH_FULL:  # max(-GROWTH_FULL, min(GROWTH_FULL, change))
+                change = GROWTH_FULL
+            elif change <= -GROWTH_FULL:
+                change = -GROWTH_FULL
+            growth = 50 + 50 * change / GROWTH_FULL
+        settled = on_time + late
+        credit = 100 * on_time / settled if settled else NEUTRAL
+        total = round(
+            sum(
+                (
+                    revenue_value * w_revenue,
+                    frequency * w_frequency,
+                    loyalty * w_loyalty,
+                    growth * w_growth,
+                    credit * w_credit,
+                    (0.0 if share is None else 20.0 * share) * w_share,
+                    (0.0 if potential is None else 20.0 * potential) * w_potential,
+                )
+            ),
+            2,
+        )
+        if total >= self.cut_a:
+            return total, Grade.A
+        if total >= self.cut_b:
+            return total, Grade.B
+        if total >= self.cut_c:
+            return total, Grade.C
         return total, Grade.D
 
 
@@ -219,15 +300,8 @@ def grade_for(total: float, thresholds: Mapping[str, float]) -> Grade:
     return Grade.D
 
 
-def score(
-    inputs: Inputs,
-    *,
-    as_of: date,
-    weights: Mapping[str, float],
-    thresholds: Mapping[str, float],
-    currency: str = "CNY",
-) -> Scorecard:
-    """The scorecard of one customer; a customer with nothing to go on is D, "no data"."""
+def _parts(inputs: Inputs, as_of: date, currency: str) -> tuple[tuple[str, str, float, str], ...]:
+    """(dimension, raw text, score, note) for each dimension, in DIMENSIONS order."""
     years = _years(inputs, as_of)
     growth, growth_raw, growth_note = growth_score(
         inputs.net_sales_cents, inputs.previous_net_sales_cents
@@ -239,7 +313,7 @@ def score(
     if inputs.uninvoiced_contract_cents:
         revenue_note = f"incl. {format_cents(inputs.uninvoiced_contract_cents)} in new contracts"
     revenue = inputs.revenue_cents
-    parts = (
+    return (
         ("revenue", format_cents(revenue, currency), revenue_score(revenue), revenue_note),
         ("frequency", str(inputs.sales_count), frequency_score(inputs.sales_count), ""),
         ("loyalty", f"{years:.1f} years", loyalty_score(years), ""),
@@ -248,11 +322,33 @@ def score(
         ("market_share", share_raw, share, share_note),
         ("potential", potential_raw, potential, potential_note),
     )  # fmt: skip
+
+
+def score(
+    inputs: Inputs,
+    *,
+    as_of: date,
+    weights: Mapping[str, float],
+    thresholds: Mapping[str, float],
+    currency: str = "CNY",
+) -> Scorecard:
+    """The scorecard of one customer; a customer with nothing to go on is D, "no data"."""
     dimensions = tuple(
         DimensionScore(name=name, raw=raw, score=value, weight=weights[name], note=note)
-        for name, raw, value, note in parts
+        for name, raw, value, note in _parts(inputs, as_of, currency)
     )
     if not inputs.has_data:
         return Scorecard(dimensions, 0.0, Grade.D, thresholds, reason="no data")
     total = weighted_total(tuple(d.score for d in dimensions), weight_sequence(weights))
     return Scorecard(dimensions, total, grade_for(total, thresholds), thresholds)
+
+
+def stored_scores(
+    inputs: Inputs, *, as_of: date, weights: Mapping[str, float], currency: str = "CNY"
+) -> dict[str, object]:
+    """`score(...).as_dict()`, what a GradeAssessment stores, without building the scorecard
+    (re-grading stores one per grade that moves, tens of thousands on a first run)."""
+    return {
+        name: {"raw": raw, "score": round(value, 2), "weight": weights[name], "note": note}
+        for name, raw, value, note in _parts(inputs, as_of, currency)
+    }

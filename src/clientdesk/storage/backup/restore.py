@@ -11,6 +11,7 @@ Order, so that a failure at any step leaves the database exactly as it was:
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sqlite3
 import time
@@ -48,9 +49,10 @@ from clientdesk.storage.backup.snapshot import (
 from clientdesk.storage.backup.verify import (
     VerifyResult,
     check_inside,
-    check_stored,
+    check_size,
     data_path,
     extract,
+    hashing_beside,
     record_verification,
 )
 
@@ -91,15 +93,19 @@ def restore_backup(
     target = sqlite_path(str(database))
     manifest = read_manifest(backup)
     data = data_path(backup, manifest)
-    check_stored(data, manifest)
-    _refuse_newer(manifest, data)
+    check_size(data, manifest)
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     existed = target.exists()
     try:
-        if existed:
-            ensure_not_in_use(target, wait_seconds=wait_seconds)
-        plain = extract(data, manifest, secret, target.parent)
-        with cleaned_up(plain):
+        with contextlib.ExitStack() as stack:
+            # The backup's hash is checked while it is copied out; a changed hash is the
+            # reason given before any other (a newer schema, a database in use).
+            with hashing_beside(data, manifest):
+                _refuse_newer(manifest, data)
+                if existed:
+                    ensure_not_in_use(target, wait_seconds=wait_seconds)
+                plain = extract(data, manifest, secret, target.parent)
+                stack.enter_context(cleaned_up(plain))  # also when the hash then differs
             check_inside(plain, manifest, data)
             record_verification(data, manifest, VerifyResult(data, "ok"), now())
             migrated_from = _bring_up_to_date(plain, manifest)
@@ -225,7 +231,7 @@ def _facts(path: Path) -> tuple[str | None, dict[str, int]]:
         with read_only(path) as conn:
             tables = table_names(conn)
             return schema_revision(conn, tables, str(path)), row_counts(conn, tables)
-    except (sqlite3.Error, ClientdeskError):  # a damaged database is kept all the same
+    except (sqlite3.Error, ClientdeskError, UnicodeDecodeError):  # kept all the same if damaged
         return None, {}
 
 

@@ -17,9 +17,9 @@ from clientdesk.errors import (
     DatabaseError,
     NotClientdeskDatabaseError,
 )
+from clientdesk.storage.backup.integrity import check_database
 
 BUSY_TIMEOUT_S = 15.0  # as storage.engine.BUSY_TIMEOUT_MS, without importing SQLAlchemy
-MAX_PROBLEMS = 20
 
 
 def sqlite_problem(exc: sqlite3.Error, where: str) -> DatabaseError:
@@ -118,24 +118,24 @@ def online_copy(source: Path, target: Path) -> None:
         src.close()
 
 
-def integrity_problems(conn: sqlite3.Connection, *, full: bool = True) -> list[str]:
-    """SQLite's integrity_check (or the faster quick_check); [] when the file is sound."""
-    pragma = "integrity_check" if full else "quick_check"
-    rows = [str(row[0]) for row in conn.execute(f"PRAGMA {pragma}({MAX_PROBLEMS})")]
-    return [] if rows == ["ok"] else rows
+def check_copy(
+    path: Path, *, full: bool = True, workers: int | None = None
+) -> tuple[list[str], str | None, dict[str, int]]:
+    """(integrity problems, schema revision, row counts) of a copy; never raises for damage.
 
-
-def check_copy(path: Path, *, full: bool = True) -> tuple[list[str], str | None, dict[str, int]]:
-    """(integrity problems, schema revision, row counts) of a copy; never raises for damage."""
+    The check and the row counts run on several threads (storage.backup.integrity).
+    """
     where = str(path)
     try:
         with read_only(path) as conn:
-            problems = integrity_problems(conn, full=full)
-            if problems:
-                return problems, None, {}
             tables = table_names(conn)
-            return [], schema_revision(conn, tables, where), row_counts(conn, tables)
-    except (sqlite3.DatabaseError, CorruptDatabaseError) as exc:
+        checked = check_database(path, full=full, count=tables, workers=workers)
+        if checked.problems:
+            return checked.problems, None, {}
+        with read_only(path) as conn:
+            counts = {name: checked.counts[name] for name in tables}
+            return [], schema_revision(conn, tables, where), counts
+    except (sqlite3.DatabaseError, CorruptDatabaseError, UnicodeDecodeError) as exc:
         return [f"not a readable SQLite database ({exc})"], None, {}
     except NotClientdeskDatabaseError as exc:
         return [exc.message], None, {}

@@ -134,7 +134,7 @@ class ContractsTab(FileTab):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new_contract", "New contract", show=False, id="file.contracts.new"),
+        Binding("n", "new_contract", "New contract", id="file.contracts.new"),
     ]
 
     def __init__(self, ctx: AppContext, customer_id: int) -> None:
