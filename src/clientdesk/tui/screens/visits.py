@@ -126,7 +126,11 @@ class VisitsScreen(Screen[None]):
     def _focus_view(self) -> None:
         target = {"agenda": "#agenda-table", "due": "#due-table"}.get(self.view, "#month-grid")
         widget = self.query_one(target)
-        if widget.display:
+        if widget.loading:
+            # A widget cannot take the focus while its rows are being read: try again once
+            # they are shown, so the keys reach the view without a click.
+            self.set_timer(0.05, self._focus_view)
+        elif widget.display and self.focused is not widget:
             widget.focus()
 
     def reload(self) -> None:
