@@ -33,12 +33,8 @@ from clientdesk.storage.database import Database, open_database
 from clientdesk.tui.app import ClientdeskApp, make_app
 from clientdesk.tui.screens.customer_filters import FiltersScreen, ListFilters
 from clientdesk.tui.screens.customers import SEARCH_DELAY, CustomersScreen
-from clientdesk.tui.widgets.customer_table import (
-    EDGE,
-    WINDOW_SIZE,
-    CustomerTable,
-    place_window,
-)
+from clientdesk.tui.widgets.customer_table import WINDOW_SIZE, CustomerTable, place_window
+from clientdesk.tui.widgets.window_moves import EDGE
 
 CUSTOMERS = 600  # more than two windows, so End and scrolling need new windows
 SIZE = (120, 36)

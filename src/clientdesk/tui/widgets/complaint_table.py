@@ -26,7 +26,8 @@ from textual.widgets import DataTable
 
 from clientdesk.domain.complaint_queue import ComplaintRow
 from clientdesk.domain.enums import label_zh
-from clientdesk.tui.widgets.customer_table import EDGE, place_window
+from clientdesk.tui.widgets.customer_table import place_window
+from clientdesk.tui.widgets.window_moves import WindowMoves
 
 __all__ = ["ComplaintTable", "place_window"]
 
@@ -68,7 +69,7 @@ def flag_cell(row: ComplaintRow, now: datetime, late: Style, warn: Style) -> Tex
     return flag
 
 
-class ComplaintTable(DataTable[Text]):
+class ComplaintTable(WindowMoves, DataTable[Text]):
     """Complaints, one row each; keeps the cursor on the same complaint as the window slides."""
 
     DEFAULT_CSS = """
@@ -160,60 +161,9 @@ unanswered past its deadline; **↑** one that was escalated.
         if wanted is not None and not 0 <= cursor < len(self.window_rows):
             self._go_to(wanted)
 
-    def forget_moves(self) -> None:
-        self._wanted, self._asked, self._sliding = None, False, False
-
-    def action_first(self) -> None:
-        self._go_to(0)
-
-    def action_last(self) -> None:
-        self._go_to(self.total - 1)
-
-    def action_cursor_down(self) -> None:
-        self._step(1, super().action_cursor_down)
-
-    def action_cursor_up(self) -> None:
-        self._step(-1, super().action_cursor_up)
-
-    def action_page_down(self) -> None:
-        self._step(self._page_rows(), super().action_page_down)
-
-    def action_page_up(self) -> None:
-        self._step(-self._page_rows(), super().action_page_up)
-
-    def _page_rows(self) -> int:
-        header = self.header_height if self.show_header else 0
-        return max(self.scrollable_content_region.height - header, 1)
-
-    def _step(self, rows: int, native: Callable[[], None]) -> None:
-        if self._wanted is None and 0 <= self.cursor_row + rows < len(self.window_rows):
-            native()
-        elif self.window_rows:
-            here = self._wanted if self._wanted is not None else self.start + self.cursor_row
-            self._go_to(here + rows)
-
-    def _go_to(self, target: int) -> None:
-        target = min(max(target, 0), max(self.total - 1, 0))
-        if self._wanted is None and self.start <= target < self.start + len(self.window_rows):
-            self.move_cursor(row=target - self.start)
-            return
-        self._wanted = target
-        if not self._asked:
-            self._asked = True
-            self.post_message(self.WindowWanted(target, follow=False))
-
     @on(DataTable.RowHighlighted)
     def _near_edge(self) -> None:
-        if self._sliding or self._wanted is not None or not self.window_rows:
-            return
-        row = self.cursor_row
-        more_above = self.start > 0 and row < EDGE
-        more_below = (
-            self.start + len(self.window_rows) < self.total and row >= len(self.window_rows) - EDGE
-        )
-        if more_above or more_below:
-            self._sliding = True
-            self.post_message(self.WindowWanted(self.start + row, follow=True))
+        self.slide_near_edge()
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)

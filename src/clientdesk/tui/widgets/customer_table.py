@@ -24,11 +24,11 @@ from textual.widgets import DataTable
 from clientdesk.domain.customer_list import SORT_COLUMNS, CustomerRow
 from clientdesk.domain.enums import label_zh
 from clientdesk.domain.text import fold
+from clientdesk.tui.widgets.window_moves import WindowMoves
 
 WINDOW_SIZE = 240
 """Most rows the table ever holds: a couple of screens either side of the cursor."""
 
-EDGE = 10
 """Rows from a window edge at which the next window is fetched, so scrolling never stalls."""
 
 
@@ -87,7 +87,7 @@ def mark(cell: Text, needle: str, style: Style) -> None:
         start = plain.find(needle, start + len(needle))
 
 
-class CustomerTable(DataTable[Text]):
+class CustomerTable(WindowMoves, DataTable[Text]):
     """Customers, one row each; keeps the cursor on the same customer as the window slides."""
 
     HELP = """\
@@ -172,64 +172,9 @@ Every customer, read a window at a time: as quick with 100,000 customers as with
         if wanted is not None and not 0 <= cursor < len(self.window_rows):
             self._go_to(wanted)  # moved on past this window while it loaded
 
-    def forget_moves(self) -> None:
-        """Drop pending moves: the list is about to change under them, or could not load."""
-        self._wanted, self._asked, self._sliding = None, False, False
-
-    def action_first(self) -> None:
-        self._go_to(0)
-
-    def action_last(self) -> None:
-        self._go_to(self.total - 1)
-
-    def action_cursor_down(self) -> None:
-        self._step(1, super().action_cursor_down)
-
-    def action_cursor_up(self) -> None:
-        self._step(-1, super().action_cursor_up)
-
-    def action_page_down(self) -> None:
-        self._step(self._page_rows(), super().action_page_down)
-
-    def action_page_up(self) -> None:
-        self._step(-self._page_rows(), super().action_page_up)
-
-    def _page_rows(self) -> int:
-        header = self.header_height if self.show_header else 0
-        return max(self.scrollable_content_region.height - header, 1)
-
-    def _step(self, rows: int, native: Callable[[], None]) -> None:
-        """Move by `rows`: inside the window as DataTable does, beyond it through `_go_to`."""
-        if self._wanted is None and 0 <= self.cursor_row + rows < len(self.window_rows):
-            native()  # moves the cursor and the view together
-        elif self.window_rows:
-            here = self._wanted if self._wanted is not None else self.start + self.cursor_row
-            self._go_to(here + rows)
-
-    def _go_to(self, target: int) -> None:
-        """Put the cursor on absolute row `target`, asking for another window if needed."""
-        target = min(max(target, 0), max(self.total - 1, 0))
-        if self._wanted is None and self.start <= target < self.start + len(self.window_rows):
-            self.move_cursor(row=target - self.start)
-            return
-        self._wanted = target
-        if not self._asked:
-            self._asked = True
-            self.post_message(self.WindowWanted(target, follow=False))
-
     @on(DataTable.RowHighlighted)
     def _near_edge(self) -> None:
-        # Read the cursor now, not from the message: after a refill the message is stale.
-        if self._sliding or self._wanted is not None or not self.window_rows:
-            return
-        row = self.cursor_row
-        more_above = self.start > 0 and row < EDGE
-        more_below = (
-            self.start + len(self.window_rows) < self.total and row >= len(self.window_rows) - EDGE
-        )
-        if more_above or more_below:
-            self._sliding = True
-            self.post_message(self.WindowWanted(self.start + row, follow=True))
+        self.slide_near_edge()
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
