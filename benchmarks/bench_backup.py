@@ -101,8 +101,8 @@ def main() -> None:
                 '`sqlite3 FILE "PRAGMA quick_check"`',
                 lambda: timed(["sqlite3", str(reference), "PRAGMA quick_check"], env),
             ),
-            ("`backup create` (integrity_check, the default)", create()),
-            ("`backup create --quick-check`", create("--quick-check")),
+            ("`backup create` (quick_check, the default)", create()),
+            ("`backup create --full-check`", create("--full-check")),
             ("`backup create --compress zstd`", create("--compress", "zstd")),
             (
                 "`backup create --compress zstd --key-file K`",

@@ -232,3 +232,21 @@ def test_a_changed_backup_is_named_before_a_database_in_use(
         restore_backup(made.path, live, tmp_path / "b", wait_seconds=0.1)
     assert fingerprint(live) == before
     assert no_partials(live.parent, tmp_path / "b")
+
+
+def test_create_checks_pages_by_default_and_everything_with_full_check(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """A source whose index disagrees with its table: `create` copies its pages faithfully
+    and keeps the copy (quick_check passes), `create --full-check` refuses it, and
+    `verify` (always the full check) marks the kept copy failed, naming the index."""
+    source = demo_database(tmp_path_factory, tmp_path / "src" / "clientdesk.db")
+    break_index(source)
+    folder = tmp_path / "b"
+    kept = create_backup(source, folder)
+    assert kept.manifest.integrity == "quick-ok"
+    with pytest.raises(ClientdeskError, match="integrity check"):
+        create_backup(source, tmp_path / "full", full_check=True)
+    assert no_partials(tmp_path / "full")
+    result = verify_backup(kept.path, scratch=tmp_path)
+    assert result.status == "failed" and "ix_visits_owner" in result.problems[0]

@@ -336,6 +336,14 @@ def test_grades_follow_the_scorecard(built: Built) -> None:
     assert median["A"] > median["B"] > median["C"] > median["D"]
     history = built.rows("SELECT COUNT(DISTINCT customer_id) FROM grade_assessments")[0][0]
     assert history >= 0.3 * SIZE
+    # A customer is graded only once on file (or once it traded): no history from before.
+    early = built.rows(
+        "SELECT count(*) FROM grade_assessments g JOIN customers c ON c.id = g.customer_id"
+        " WHERE date(g.assessed_at) < date(c.created_at) AND NOT EXISTS (SELECT 1 FROM"
+        " transactions t WHERE t.customer_id = c.id AND t.occurred_on <= date(g.assessed_at))"
+    )[0][0]
+    assert early == 0
+    assert built.rows("SELECT count(*) FROM customers WHERE updated_at < created_at")[0][0] == 0
     assert (
         built.counts["grade_assessments"]
         == built.rows("SELECT COUNT(*) FROM grade_assessments")[0][0]

@@ -24,6 +24,7 @@ from clientdesk.domain.scoring import Inputs, growth_score, quick_grade, revenue
 from clientdesk.storage.database import Database
 
 AS_OF = date(2026, 6, 30)
+ENTERED = datetime(2025, 1, 1, tzinfo=UTC)
 WEIGHTS = Settings().grading.weights.model_dump()
 THRESHOLDS = Settings().grading.thresholds.model_dump()
 
@@ -174,8 +175,11 @@ def test_inputs_gathered_in_sql(database: Database) -> None:
 def test_run_records_changes_and_keeps_fixed_grades(database: Database) -> None:
     with Session(database.engine) as s:
         big = _customer(s, "大客户", grade=Grade.D, market_share_rating=5, potential_rating=5)
-        fixed = _customer(s, "手工定级", grade=Grade.A, grade_fixed=True, owner="王")
-        empty = _customer(s, "空白客户", grade=Grade.B)
+        # Entered before AS_OF: a run for a past day grades only customers on file then.
+        fixed = _customer(
+            s, "手工定级", grade=Grade.A, grade_fixed=True, owner="王", created_at=ENTERED
+        )
+        empty = _customer(s, "空白客户", grade=Grade.B, created_at=ENTERED)
         for month in range(1, 13):
             _sale(s, big, 500_000, date(2025, 7, 1) + timedelta(days=30 * month))
         s.commit()

@@ -26,6 +26,7 @@ from clientdesk.domain.scoring import Inputs, QuickGrader, score, stored_scores
 from clientdesk.storage.database import Database
 
 AS_OF = date(2026, 6, 30)
+ENTERED = datetime(2025, 1, 1, tzinfo=UTC)
 WEIGHTS = Settings().grading.weights.model_dump()
 THRESHOLDS = Settings().grading.thresholds.model_dump()
 
@@ -63,6 +64,7 @@ def test_stored_scores_are_the_scorecard_as_stored(item: Inputs, currency: str) 
 
 
 def _customer(s: Session, name: str, **kw: object) -> Customer:
+    kw.setdefault("created_at", ENTERED)  # on file before AS_OF, whatever today is
     return create_customer(CustomerCreate(name=name, **kw), session=s, actor="t")
 
 
@@ -174,3 +176,35 @@ def test_customer_since_is_the_earlier_of_entry_and_first_transaction(
         }
         expected = {entered_first.id: date(2020, 1, 2), traded_first.id: date(2023, 3, 4)}
     assert since == expected
+
+
+def test_a_run_for_a_past_day_grades_only_customers_on_file_then(database: Database) -> None:
+    """Entered after AS_OF with no trade by then: not graded (the demo's grading of a year
+    ago gave such customers a history from before they existed). Entered later but with
+    earlier trades (history brought in with the file): graded from its first trade."""
+    later = datetime(2026, 9, 1, tzinfo=UTC)
+    with Session(database.engine) as s:
+        on_file = _customer(s, "老客户", grade=Grade.D)
+        not_yet = _customer(s, "新客户", grade=Grade.D, created_at=later)
+        history = _customer(s, "带历史", grade=Grade.D, created_at=later)
+        _trade(s, history, 900_000, AS_OF - timedelta(days=20))
+        _trade(s, not_yet, 900_000, AS_OF + timedelta(days=20))
+        s.commit()
+        graded = {
+            i.customer_id: i
+            for i in evaluate(session=s, as_of=AS_OF, weights=WEIGHTS, thresholds=THRESHOLDS)
+        }
+        assert set(graded) == {on_file.id, history.id}
+        assert graded[history.id].inputs.customer_since == AS_OF - timedelta(days=20)
+        result = run_grading(
+            session=s, as_of=AS_OF, weights=WEIGHTS, thresholds=THRESHOLDS, actor="t"
+        )
+        s.commit()
+        assert result.evaluated == 2
+        assessed = s.execute(select(GradeAssessment.customer_id)).scalars().all()
+        assert not_yet.id not in assessed
+        # Graded again as of today (the 2026-11-28 run in the demo), it is on file.
+        today = date(2026, 11, 28)
+        ids = {i.customer_id for i in evaluate(session=s, as_of=today, weights=WEIGHTS,
+                                               thresholds=THRESHOLDS)}  # fmt: skip
+        assert not_yet.id in ids

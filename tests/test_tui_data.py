@@ -187,7 +187,7 @@ async def test_back_up_now_makes_an_owner_only_backup_and_updates_the_last_one(
         assert stat.S_IMODE(manifest.stat().st_mode) == 0o600
         assert stat.S_IMODE(backup_folder().stat().st_mode) == 0o700
         result = shown(app, "#backup-result")
-        assert entry.path.name in result and "integrity check passed" in result
+        assert entry.path.name in result and "quick check passed" in result
         last = shown(app, "#backup-last")
         assert "✓ Last good backup 2025-03-01 17:00 (just now)" in last
         assert "Backed up to" in notices(app)[-1]

@@ -52,17 +52,21 @@ def backup_create(
     ] = False,
     passphrase_file: PassFileOption = None,
     key_file: KeyFileOption = None,
-    quick_check: Annotated[
+    full_check: Annotated[
         bool,
         typer.Option(
-            "--quick-check", help="Check the copy with quick_check instead of integrity_check."
+            "--full-check/--quick-check",
+            help="Check the copy with SQLite's full integrity_check (every index entry "
+            "against its row; several times slower) instead of quick_check (every page, "
+            "b-tree and constraint). `backup verify` and `restore` always run the full check.",
         ),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Copy the database, consistently even while it is in use, into the backup folder.
 
-    The copy is integrity-checked before it is kept.
+    The copy passes SQLite's quick_check (or with --full-check, integrity_check) before
+    it is kept.
 
     A manifest beside it records size, SHA-256, schema revision and row counts.
     """
@@ -76,7 +80,7 @@ def backup_create(
         backup_folder(state, folder),
         compression=compress.strip().lower(),
         secret=secret,
-        full_check=not quick_check,
+        full_check=full_check,
     )
     for warning in result.warnings:
         say(f"[yellow]warning:[/] {escape(warning)}", stderr=True)

@@ -43,9 +43,14 @@ def read_only(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def table_names(conn: sqlite3.Connection) -> list[str]:
+    """The tables that hold rows, by name: not SQLite's own, and not virtual tables.
+
+    A virtual table's rows live in its shadow tables (listed); counting the search index's
+    vocabulary would read the whole index, a third of a second at 100,000 customers.
+    """
     rows = conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name"
+        "AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
     )
     return [row[0] for row in rows]
 
