@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from textual.command import CommandPalette
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import HelpPanel, Input, Static, TabbedContent
+from textual.widgets import HelpPanel, Input, Static, Tab, TabbedContent
 
 from clientdesk.config import Settings, load_settings
 from clientdesk.domain import AuditEntry, Contact, Customer, Interaction, Transaction
@@ -783,3 +783,44 @@ async def test_new_customer_gets_its_parent_from_the_picker(db: Database) -> Non
         assert isinstance(app.screen, CustomerFileScreen)
         parent = customer_named(db, "北京华信科技有限公司")
         assert customer_named(db, "北京华信软件有限公司").parent_id == parent.id
+
+
+# -- tab labels at any width ----------------------------------------------------------------
+
+
+def tab_row(app: ClientdeskApp) -> str:
+    """The tab labels that are wholly on screen, in order."""
+    width = app.screen.size.width
+    tabs = app.screen.query("#file-tabs Tab").results(Tab)
+    return "  ".join(t.label_text for t in tabs if t.region.x >= 0 and t.region.right <= width)
+
+
+async def test_every_tab_shows_at_80_columns_and_counts_return_when_wide(db: Database) -> None:
+    app = app_for(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first_file(pilot)
+        row = tab_row(app)
+        titles = ["1 Profile", "2 Contacts", "3 Timeline", "4 Grade", "5 Visits"]
+        for title in [*titles, "6 Contracts", "7 Complaints"]:
+            assert title in row
+        assert "(" not in row  # no room for the counts
+        await pilot.resize_terminal(120, 36)
+        await settle(pilot)
+        row = tab_row(app)
+        assert "3 Timeline (" in row and "7 Complaints (0)" in row
+        await pilot.press("7")  # the keys still reach every tab
+        await settle(pilot)
+        assert app.screen.query_one("#file-tabs", TabbedContent).active == "complaints"
+
+
+def test_tab_labels_fit_their_width_dropping_padding_then_counts() -> None:
+    from clientdesk.tui.screens.customer_file import TAB_TITLES, fit_tab_labels
+
+    notes = {tab: "12,345" for tab in TAB_TITLES}
+    wide, tight = fit_tab_labels(notes, 200)
+    assert not tight and wide["timeline"] == "3 Timeline (12,345)"
+    middle, tight = fit_tab_labels(notes, sum(len(label) + 1 for label in wide.values()))
+    assert tight and middle == wide
+    narrow, tight = fit_tab_labels(notes, 78)
+    assert tight and narrow == TAB_TITLES
+    assert sum(len(label) + 1 for label in narrow.values()) <= 78

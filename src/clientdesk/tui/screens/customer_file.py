@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from sqlmodel import Session
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -57,8 +58,9 @@ BASE_TABS = ("profile", "contacts", "timeline")
 # The extra tabs (Visits, Contracts, ...) come from clientdesk.tui.file_tabs, in their order.
 TABS = (*BASE_TABS, *(tab.TAB_ID for tab in file_tabs()))
 TAB_TITLES = {
-    # English only: seven tabs with their counts must fit a 120-column row; the Chinese
-    # terms are in each tab's panel titles.
+    # English only: seven tabs with their counts must fit a 120-column row (an 80-column
+    # one without the counts, see fit_tab_labels); the Chinese terms are in each tab's
+    # panel titles.
     "profile": "Profile",
     "contacts": "Contacts",
     "timeline": "Timeline",
@@ -66,6 +68,23 @@ TAB_TITLES = {
 }
 TAB_TITLES = {tab: f"{n} {TAB_TITLES[tab]}" for n, tab in enumerate(TABS, start=1) if n <= 9}
 FILTERS: tuple[Source | None, ...] = (None, *SOURCE_LABELS)
+
+
+def fit_tab_labels(notes: dict[str, str], width: int) -> tuple[dict[str, str], bool]:
+    """The tabs' labels for a row `width` cells wide, and whether they must sit tight.
+
+    A note is a tab's count ("1,234") or state ("filtered"). Tried in turn until one fits:
+    labels with their notes and a cell of padding each side; the same, tight (one cell
+    between tabs); tight without the notes, which fits 80 columns.
+    """
+    full = {
+        tab: f"{title} ({notes[tab]})" if notes.get(tab) else title
+        for tab, title in TAB_TITLES.items()
+    }
+    for labels, pad, tight in ((full, 2, False), (full, 1, True), (TAB_TITLES, 1, True)):
+        if sum(cell_len(label) + pad for label in labels.values()) <= width:
+            return dict(labels), tight
+    return dict(TAB_TITLES), True
 
 
 class FileLoaded(Message):
@@ -163,6 +182,7 @@ class CustomerFileScreen(Screen[bool]):
         self.timeline_filter: Source | None = None
         self.timeline_counts: dict[Source, int] = {}
         self._timeline_serial = 0
+        self._tab_notes: dict[str, str] = {}  # tab id -> count or state shown in its label
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -223,8 +243,7 @@ class CustomerFileScreen(Screen[bool]):
             message.file, zone=ctx.zone, currency=ctx.settings.general.currency
         )
         self.query_one(ContactTable).show(message.contacts)
-        tabs = self.query_one(TabbedContent)
-        tabs.get_tab("contacts").label = f"{TAB_TITLES['contacts']} ({len(message.contacts)})"
+        self._note_tab("contacts", f"{len(message.contacts):,}")
         empty = self.query_one("#contacts-empty", Static)
         empty.update("No contacts yet. Press a to add one.")
         empty.display = not message.contacts
@@ -240,10 +259,7 @@ class CustomerFileScreen(Screen[bool]):
 
     @on(FileTab.Counted)
     def _tab_counted(self, message: FileTab.Counted) -> None:
-        label = TAB_TITLES.get(message.tab_id, message.tab_id)
-        if message.count is not None:
-            label += f" ({message.count:,})"
-        self.query_one(TabbedContent).get_tab(message.tab_id).label = label
+        self._note_tab(message.tab_id, None if message.count is None else f"{message.count:,}")
 
     @on(FileTab.Changed)
     def _tab_changed(self) -> None:
@@ -306,9 +322,7 @@ class CustomerFileScreen(Screen[bool]):
             self.timeline_counts = message.counts
             table.reset(message.entries, more=message.more, today=today)
             total = sum(message.counts.values())
-            label = TAB_TITLES["timeline"]
-            label += f" ({total:,})" if self.timeline_filter is None else " (filtered)"
-            self.query_one(TabbedContent).get_tab("timeline").label = label
+            self._note_tab("timeline", f"{total:,}" if self.timeline_filter is None else "filtered")
         else:
             table.append(message.entries, more=message.more, today=today)
         empty = not table.entries
@@ -344,6 +358,27 @@ class CustomerFileScreen(Screen[bool]):
         self.query_one("#timeline-status", Static).update("  ·  ".join(parts))
 
     # Tabs.
+
+    def _note_tab(self, tab_id: str, note: str | None) -> None:
+        if note is None:
+            self._tab_notes.pop(tab_id, None)
+        else:
+            self._tab_notes[tab_id] = note
+        self._fit_tabs()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_tabs()
+
+    def _fit_tabs(self) -> None:
+        """Label the tabs so that all seven show at the screen's width (see fit_tab_labels)."""
+        tabs = self.query_one(TabbedContent)
+        width = self.size.width - 2  # the tabs' margin
+        labels, tight = fit_tab_labels(self._tab_notes, width)
+        tabs.set_class(tight, "-tight")
+        for tab_id, label in labels.items():
+            tab = tabs.get_tab(tab_id)
+            if tab.label_text != label:
+                tab.label = label
 
     def action_tab(self, tab: str) -> None:
         tabs = self.query_one(TabbedContent)
