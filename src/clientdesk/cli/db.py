@@ -1,8 +1,9 @@
-"""`clientdesk db ...`: inspect, check and upgrade the database."""
+"""`clientdesk db ...`: inspect, check, upgrade and copy the database."""
 
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Annotated
 
 import typer
@@ -12,7 +13,7 @@ from rich.table import Table
 from clientdesk.cli.root import ClientdeskGroup, app, open_db, out, say, state_of
 from clientdesk.errors import ClientdeskError, DatabaseError
 
-db_app = typer.Typer(help="Inspect, check and upgrade the database.", cls=ClientdeskGroup)
+db_app = typer.Typer(help="Inspect, check, upgrade and copy the database.", cls=ClientdeskGroup)
 app.add_typer(db_app, name="db")
 
 
@@ -117,3 +118,42 @@ def db_reindex(ctx: typer.Context) -> None:
         say(f"{escape(database.label)}: search index rebuilt for {count:,} customers.")
     finally:
         database.dispose()
+
+
+@db_app.command("copy")
+def db_copy(
+    ctx: typer.Context,
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="A new SQLite file, or the URL of an empty database "
+            "(postgresql+psycopg://user@host/name; install `.[postgres]`).",
+            show_default=False,
+        ),
+    ],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Copy every record into a new, empty database: to PostgreSQL when a team outgrows
+    one laptop, or from a server into a file to work offline.
+
+    All or nothing: if anything fails, the target keeps none of it (a new file is
+    removed). The source is only read.
+    """
+    from clientdesk.cli.progress import progress_bar
+    from clientdesk.storage.transfer import copy_database
+
+    database = open_db(state_of(ctx).location(), create=False)
+    try:
+        with progress_bar(quiet or as_json, label_width=20, counts=True) as report:
+            result = copy_database(database, target, progress=report)
+    finally:
+        database.dispose()
+    if as_json:
+        out.print_json(json.dumps(result.as_dict()))
+        return
+    say(
+        f"copied {result.rows:,} rows ({result.counts.get('customers', 0):,} customers) from "
+        f"{escape(result.source)} to {escape(result.target)} in {result.seconds:.1f} s."
+    )
+    say(f"Open it with: clientdesk --db {escape(shlex.quote(result.target))}")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from clientdesk.cli.root import DbOption, app, err, open_db, run_app, say, state_of
+from clientdesk.cli.root import DbOption, app, open_db, run_app, say, state_of
 from clientdesk.errors import ClientdeskError
 
 if TYPE_CHECKING:
@@ -85,28 +85,12 @@ def _recreate(database: Database) -> Database:
 
 
 def _build_with_progress(build: Any, database: Database, **kwargs: Any) -> dict[str, int]:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from clientdesk.cli.progress import progress_bar
     from clientdesk.storage.database import translate_errors
 
     with (
-        Progress(
-            TextColumn("{task.description:<14}"),
-            BarColumn(),
-            TextColumn("{task.completed:>9,}/{task.total:<9,}"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as progress,
+        progress_bar(False, label_width=14, counts=True) as report,
         translate_errors(database.label),
     ):
-        tasks: dict[str, Any] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
         counts: dict[str, int] = build(database.engine, progress=report, **kwargs)
     return counts

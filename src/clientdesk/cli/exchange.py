@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from clientdesk.cli.root import ClientdeskGroup, app, err, open_db, out, say, state_of
+from clientdesk.cli.progress import progress_bar
+from clientdesk.cli.root import ClientdeskGroup, app, open_db, out, say, state_of
 from clientdesk.errors import UsageError
 
 if TYPE_CHECKING:
@@ -54,33 +55,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.
 DryOpt = Annotated[
     bool, typer.Option("--dry-run", help="Check and report what would change; write nothing.")
 ]
-
-
-@contextlib.contextmanager
-def progress_bar(quiet: bool) -> Iterator[Any]:
-    """A rich progress bar on stderr when it is a terminal; yields the callback, or None
-    when there is no bar to show (the work then skips what only a bar needs)."""
-    if quiet or not err.is_terminal:  # scripts and pipes: not even rich.progress is loaded
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        tasks: dict[str, Any] = {}
-
-        def report(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
-        yield report
 
 
 def show_report(report: ImportReport, *, as_json: bool, errors: Path | None) -> None:

@@ -25,6 +25,7 @@ from clientdesk.demo.clock import Clock
 from clientdesk.demo.generate import Generator
 from clientdesk.demo.writer import Writer, can_use_fast_path
 from clientdesk.errors import UsageError
+from clientdesk.storage.bulk import BulkLoad, first_with_rows
 from clientdesk.storage.engine import writer as writer_engine
 
 __all__ = ["build_demo"]
@@ -81,8 +82,9 @@ def build(
             with connection.begin():
                 _refuse_unless_empty(connection)
                 out = Writer(connection, fast=fast)
+                load = BulkLoad(connection, T.TABLES.values())
                 if fast:
-                    out.defer_indexes()
+                    load.prepare()  # indexes and triggers built once, at the end
                 generator = Generator(random.Random(seed), Clock(day, as_text=fast))
                 report(STAGE_CUSTOMERS, 0, customers)
                 batch = max(200, min(BATCH, customers // 50))  # ~50 progress steps
@@ -97,12 +99,13 @@ def build(
                 report(STAGE_TARGETS, 0, 1)
                 generator.sales_targets()
                 _flush(generator, out)
-                out.reset_sequences()
                 report(STAGE_TARGETS, 1, 1)
                 if fast:
                     report(STAGE_INDEXES, 0, 1)
-                    out.build_indexes()
+                    load.finish()
                     report(STAGE_INDEXES, 1, 1)
+                else:
+                    load.reset_sequences()
                 # After the indexes: the scorecard's queries lean on them.
                 out.counts["grade_assessments"] = grade_history(connection, day, report)
                 report(STAGE_SAVE, 0, 1)
@@ -166,12 +169,12 @@ def _refuse_unless_empty(connection: Connection) -> None:
             f"this database has no {', '.join(missing)} table; it is not a clientdesk database.",
             hint="Open (and so create or upgrade) it with clientdesk before building demo data.",
         )
-    for name, table in T.TABLES.items():
-        count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-        if count:
-            what = "customers" if name == T.CUSTOMERS else f"rows in {name}"
-            raise UsageError(
-                f"the database already holds {count:,} {what}; demo data is only built into an "
-                "empty database.",
-                hint="Use a new database file, or recreate this one first.",
-            )
+    found = first_with_rows(connection, T.TABLES.values())
+    if found is not None:
+        name, count = found
+        what = "customers" if name == T.CUSTOMERS else f"rows in {name}"
+        raise UsageError(
+            f"the database already holds {count:,} {what}; demo data is only built into an "
+            "empty database.",
+            hint="Use a new database file, or recreate this one first.",
+        )
