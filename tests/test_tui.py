@@ -32,7 +32,8 @@ from clientdesk.domain.visit import Visit
 from clientdesk.storage.database import Database, open_database
 from clientdesk.tui.app import ClientdeskApp, make_app
 from clientdesk.tui.screens.customer_filters import FiltersScreen, ListFilters
-from clientdesk.tui.screens.customers import SEARCH_DELAY, CustomersScreen
+from clientdesk.tui.screens.customers import CustomersScreen
+from clientdesk.tui.screens.list_screen import SEARCH_DELAY
 from clientdesk.tui.widgets.customer_table import WINDOW_SIZE, CustomerTable, place_window
 from clientdesk.tui.widgets.window_moves import EDGE
 

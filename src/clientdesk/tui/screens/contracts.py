@@ -21,8 +21,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from clientdesk.domain.contract import Contract
@@ -41,13 +40,13 @@ from clientdesk.tui.registry import Command, Housekeeping, Mode
 from clientdesk.tui.screens.contract_detail import ContractDetailScreen
 from clientdesk.tui.screens.contract_filters import ContractFiltersScreen, ContractListFilters
 from clientdesk.tui.screens.contract_form import ContractFormScreen
+from clientdesk.tui.screens.list_screen import ListScreen
 from clientdesk.tui.widgets.contract_cells import NEAR_EXPIRY_DAYS, SORT_WORDS, SORTS, STATUS_ORDER
 from clientdesk.tui.widgets.contract_table import ContractTable
 from clientdesk.tui.widgets.customer_table import WINDOW_SIZE, place_window
 from clientdesk.tui.widgets.mode_bar import ModeBar
 from clientdesk.tui.widgets.search_box import SearchBox
 
-SEARCH_DELAY = 0.15  # seconds without a key press before the search runs
 STALE_AFTER = 60.0  # seconds away after which the list is read again on coming back
 HOUSEKEEPING_EVERY = 600.0  # seconds between two calendar sweeps (and so at most past midnight)
 STATUS_KEYS = Binding.Group("Status", compact=True)
@@ -114,8 +113,10 @@ class ContractsEmpty(Static, can_focus=True):
     """Stands in for the list when it has no rows; focusable, so the list's keys still work."""
 
 
-class ContractsScreen(Screen[None]):
+class ContractsScreen(ListScreen):
     """Every contract in a table that reads one window of rows at a time."""
+
+    LIST_ID = "contracts"
 
     DEFAULT_CSS = """
     ContractsScreen ContractsEmpty { display: none; }
@@ -154,11 +155,9 @@ class ContractsScreen(Screen[None]):
         self.ctx = ctx
         self.listing = Listing()  # asked for
         self.shown = Listing()  # on screen: the status line describes this one
-        self._serial = 0
         self._total: int | None = None
         self._capped = False
         self._search: tuple[str, ContractSearch | None] | None = None  # the query resolved
-        self._search_timer: Timer | None = None
         self._loaded_at = 0.0
         self._serial_when_left = -1
 
@@ -176,10 +175,6 @@ class ContractsScreen(Screen[None]):
     @property
     def table(self) -> ContractTable:
         return self.query_one(ContractTable)
-
-    @property
-    def search_box(self) -> SearchBox:
-        return self.query_one(SearchBox)
 
     def on_mount(self) -> None:
         for frame in (self.table, self.query_one("#empty")):
@@ -199,29 +194,8 @@ class ContractsScreen(Screen[None]):
 
     # What the keys and the command palette do.
 
-    def search(self, query: str) -> None:
-        """Show the contracts matching `query` (all of them for a blank query)."""
-        self._stop_search_timer()
-        if query != self.search_box.value:
-            with self.search_box.prevent(Input.Changed):
-                self.search_box.value = query
-        if query.strip() != self.listing.query.strip():
-            self._change(replace(self.listing, query=query))
-
-    def focus_search(self) -> None:
-        self.set_focus(self.search_box)
-
-    def clear_search(self) -> None:
-        self.search("")
-
     def sort_by(self, key: str, descending: bool = False) -> None:
         self._change(replace(self.listing, sort=key, descending=descending))
-
-    def reverse_sort(self) -> None:
-        self._change(replace(self.listing, descending=not self.listing.descending))
-
-    def filter_by(self, filters: ContractListFilters) -> None:
-        self._change(replace(self.listing, filters=filters))
 
     def toggle_status(self, status: ContractStatus) -> None:
         filters = self.listing.filters
@@ -303,18 +277,6 @@ class ContractsScreen(Screen[None]):
             self.reload()
             self.open_contract(contract.id)
 
-    def action_focus_search(self) -> None:
-        self.focus_search()
-
-    def action_clear_search(self) -> None:
-        self.clear_search()
-
-    def action_filters(self) -> None:
-        self.open_filters()
-
-    def action_clear_filters(self) -> None:
-        self.clear_filters()
-
     def action_toggle_expiring(self) -> None:
         self.toggle_expiring()
 
@@ -327,27 +289,14 @@ class ContractsScreen(Screen[None]):
         # Dates and amounts read best latest / largest first; names from A.
         self.sort_by(key, descending=key in ("start", "end", "value", "risk"))
 
-    def action_reverse_sort(self) -> None:
-        self.reverse_sort()
-
     def action_toggle_status(self, status: str) -> None:
         self.toggle_status(ContractStatus(status))
 
     def action_all_statuses(self) -> None:
         self.all_statuses()
 
-    def action_reload(self) -> None:
-        self.reload()
-
     def action_new_contract(self) -> None:
         self.new_contract()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear_search":
-            return self.listing.searching
-        if action == "clear_filters":
-            return not self.listing.filters.empty
-        return True
 
     @on(DataTable.RowSelected, "#contracts")
     def _open_selected(self) -> None:
@@ -369,44 +318,7 @@ class ContractsScreen(Screen[None]):
     def _row_highlighted(self) -> None:
         self._show_status()
 
-    # The search box: a pause in typing runs the search; Enter runs it at once.
-
-    @on(Input.Changed, "#search")
-    def _typed(self) -> None:
-        self._stop_search_timer()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self._search_typed)
-
-    @on(Input.Submitted, "#search")
-    def _submitted(self) -> None:
-        self._search_typed()
-        self._to_list()
-
-    @on(SearchBox.Left)
-    def _left_search(self, message: SearchBox.Left) -> None:
-        if message.cleared:
-            self.clear_search()
-        else:
-            self._search_typed()
-        self._to_list()
-
-    def _search_typed(self) -> None:
-        self.search(self.search_box.value)
-
-    def _stop_search_timer(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
-
-    def _to_list(self) -> None:
-        self.set_focus(self.query_one("#empty" if self.has_class("-empty") else "#contracts"))
-
     # Loading: the worker reads SQL and posts a message; only the handlers touch widgets.
-
-    def _change(self, listing: Listing) -> None:
-        self.listing = listing
-        self.table.forget_moves()
-        self.refresh_bindings()
-        self._request(0, follow=False)
 
     def _request(self, target: int, *, follow: bool) -> None:
         self._serial += 1

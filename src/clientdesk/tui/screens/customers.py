@@ -18,9 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from clientdesk.domain.customer_list import (
@@ -40,6 +38,7 @@ from clientdesk.tui.context import AppContext
 from clientdesk.tui.messages import OpenCustomer
 from clientdesk.tui.registry import Mode
 from clientdesk.tui.screens.customer_filters import FiltersScreen, ListFilters
+from clientdesk.tui.screens.list_screen import ListScreen
 from clientdesk.tui.widgets.customer_table import (
     COLUMN_BY_KEY,
     COLUMNS,
@@ -56,8 +55,6 @@ if TYPE_CHECKING:
 SORT_CYCLE = tuple(spec.key for spec in COLUMNS if spec.sortable)
 GRADE_KEYS = Binding.Group("Grade", compact=True)
 EMPTY_DATABASE = "No customers yet — run `clientdesk demo` for sample data."
-SEARCH_DELAY = 0.15
-"""Seconds without a key press before the search runs: one query per pause, not per key."""
 
 
 class _Host(Protocol):
@@ -135,8 +132,10 @@ class EmptyState(Static, can_focus=True):
     """Stands in for the list when it has no rows; focusable, so the list's keys still work."""
 
 
-class CustomersScreen(Screen[None]):
+class CustomersScreen(ListScreen):
     """Every customer in a table that reads one window of rows at a time."""
+
+    LIST_ID = "customers"
 
     AUTO_FOCUS = "#customers"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -169,11 +168,9 @@ class CustomersScreen(Screen[None]):
         self.today = today
         self.listing = Listing()  # asked for
         self.shown = Listing()  # on screen: the status line describes this one
-        self._serial = 0
         self._total: int | None = None
         self._hits: SearchHits | None = None  # matches of the search on screen
         self._hits_key: tuple[str, ListFilters] | None = None
-        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -188,10 +185,6 @@ class CustomersScreen(Screen[None]):
     def table(self) -> CustomerTable:
         return self.query_one(CustomerTable)
 
-    @property
-    def search_box(self) -> SearchBox:
-        return self.query_one(SearchBox)
-
     def on_mount(self) -> None:
         for frame in (self.table, self.query_one("#empty")):
             frame.border_title = "Customers 客户"
@@ -200,33 +193,11 @@ class CustomersScreen(Screen[None]):
 
     # What the keys and the command palette do.
 
-    def search(self, query: str) -> None:
-        """Show the customers matching `query` (all of them for a blank query)."""
-        self._stop_search_timer()
-        if query != self.search_box.value:
-            with self.search_box.prevent(Input.Changed):
-                self.search_box.value = query
-        if query.strip() != self.listing.query.strip():
-            self._change(replace(self.listing, query=query))
-
-    def focus_search(self) -> None:
-        # At once, not after the queued events: keys typed right after / go to the box.
-        self.set_focus(self.search_box)
-
-    def clear_search(self) -> None:
-        self.search("")
-
     def sort_by(self, key: str, descending: bool = False) -> None:
         if key not in SORT_COLUMNS:
             self.notify(f"The list cannot be sorted by {COLUMN_BY_KEY[key].phrase}.")
             return
         self._change(replace(self.listing, sort=key, descending=descending))
-
-    def reverse_sort(self) -> None:
-        self._change(replace(self.listing, descending=not self.listing.descending))
-
-    def filter_by(self, filters: ListFilters) -> None:
-        self._change(replace(self.listing, filters=filters))
 
     def toggle_grade(self, grade: Grade) -> None:
         filters = self.listing.filters
@@ -259,24 +230,9 @@ class CustomersScreen(Screen[None]):
         self._hits_key = None  # customers may have changed: search again
         self._request(self.table.position or 0, follow=True)
 
-    def action_focus_search(self) -> None:
-        self.focus_search()
-
-    def action_clear_search(self) -> None:
-        self.clear_search()
-
-    def action_filters(self) -> None:
-        self.open_filters()
-
-    def action_clear_filters(self) -> None:
-        self.clear_filters()
-
     def action_cycle_sort(self) -> None:
         index = SORT_CYCLE.index(self.listing.sort) if self.listing.sort in SORT_CYCLE else -1
         self.sort_by(SORT_CYCLE[(index + 1) % len(SORT_CYCLE)])
-
-    def action_reverse_sort(self) -> None:
-        self.reverse_sort()
 
     def action_toggle_grade(self, grade: str) -> None:
         self.toggle_grade(Grade(grade))
@@ -284,19 +240,8 @@ class CustomersScreen(Screen[None]):
     def action_all_grades(self) -> None:
         self.all_grades()
 
-    def action_reload(self) -> None:
-        self.reload()
-
     def action_new_customer(self) -> None:
         self.post_message(OpenCustomer(None))
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Keys that would do nothing stay out of the footer.
-        if action == "clear_search":
-            return self.listing.searching
-        if action == "clear_filters":
-            return not self.listing.filters.empty
-        return True
 
     @on(DataTable.RowSelected)
     def _open_file(self) -> None:
@@ -319,44 +264,7 @@ class CustomersScreen(Screen[None]):
     def _row_highlighted(self) -> None:
         self._show_status()
 
-    # The search box: a pause in typing runs the search; Enter runs it at once.
-
-    @on(Input.Changed, "#search")
-    def _typed(self) -> None:
-        self._stop_search_timer()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self._search_typed)
-
-    @on(Input.Submitted, "#search")
-    def _submitted(self) -> None:
-        self._search_typed()
-        self._to_list()
-
-    @on(SearchBox.Left)
-    def _left_search(self, message: SearchBox.Left) -> None:
-        if message.cleared:
-            self.clear_search()
-        else:
-            self._search_typed()
-        self._to_list()
-
-    def _search_typed(self) -> None:
-        self.search(self.search_box.value)
-
-    def _stop_search_timer(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
-
-    def _to_list(self) -> None:
-        self.set_focus(self.query_one("#empty" if self.has_class("-empty") else "#customers"))
-
     # Loading: the worker reads SQL and posts a message; only the handlers touch widgets.
-
-    def _change(self, listing: Listing) -> None:
-        self.listing = listing
-        self.table.forget_moves()
-        self.refresh_bindings()
-        self._request(0, follow=False)
 
     def _request(self, target: int, *, follow: bool) -> None:
         self._serial += 1

@@ -17,13 +17,12 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from clientdesk.tui.widgets.window_moves import EDGE, WindowMoves
+
 T = TypeVar("T")
 
 WINDOW = 200
 """Rows held at a time."""
-
-EDGE = 10
-"""Rows from a window edge at which the window is centred on the cursor again."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class ListColumn:
     width: int  # cells; 0 = takes the width left over (one such column at most)
 
 
-class ListTable(DataTable[Text], Generic[T]):
+class ListTable(WindowMoves, DataTable[Text], Generic[T]):
     """Items in the order given; `cells(item)` is asked only for the rows in the window.
 
     The scroll bar spans the window held, so the frame's subtitle says where the cursor is
@@ -61,13 +60,12 @@ class ListTable(DataTable[Text], Generic[T]):
         self.list_columns = tuple(columns)
         self.cells = cells
         self.items: Sequence[T] = ()
+        self.total = 0  # items in the whole list
         self.start = 0  # index of the first item held
         self._flex = flex
         self._flex_width = flex[0]
-
-    @property
-    def total(self) -> int:
-        return len(self.items)
+        self._wanted: int | None = None  # WindowMoves: never set, the window fills at once
+        self._asked = self._sliding = False
 
     @property
     def position(self) -> int | None:
@@ -85,46 +83,21 @@ class ListTable(DataTable[Text], Generic[T]):
 
     def show(self, items: Sequence[T]) -> None:
         """Show `items` from the top."""
-        self.items = items
+        self.items, self.total = items, len(items)
         self._fill(0, 0, 0)
 
-    def action_first(self) -> None:
-        self.go_to(0)
+    def _held(self) -> int:
+        return self.row_count
 
-    def action_last(self) -> None:
-        self.go_to(self.total - 1)
-
-    def action_cursor_down(self) -> None:
-        self._step(1, super().action_cursor_down)
-
-    def action_cursor_up(self) -> None:
-        self._step(-1, super().action_cursor_up)
-
-    def action_page_down(self) -> None:
-        self._step(self._page_rows(), super().action_page_down)
-
-    def action_page_up(self) -> None:
-        self._step(-self._page_rows(), super().action_page_up)
-
-    def go_to(self, index: int) -> None:
-        """Put the cursor on item `index`, sliding the window there if needed."""
+    def _go_to(self, target: int) -> None:
+        """Put the cursor on item `target`, filling the window around it at once if needed."""
         if not self.items:
             return
-        index = min(max(index, 0), self.total - 1)
+        index = min(max(target, 0), self.total - 1)
         if self.start <= index < self.start + self.row_count:
             self.move_cursor(row=index - self.start)
             return
         self._fill(self._centred(index), index, self._page_rows() // 2)
-
-    def _page_rows(self) -> int:
-        header = self.header_height if self.show_header else 0
-        return max(self.scrollable_content_region.height - header, 1)
-
-    def _step(self, rows: int, native: Callable[[], None]) -> None:
-        if 0 <= self.cursor_row + rows < self.row_count:
-            native()  # within the window: DataTable moves the cursor and the view together
-        elif self.items:
-            self.go_to(self.start + self.cursor_row + rows)
 
     def _centred(self, index: int) -> int:
         return min(max(0, index - WINDOW // 2), max(0, self.total - WINDOW))

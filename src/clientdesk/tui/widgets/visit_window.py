@@ -21,13 +21,12 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from clientdesk.tui.widgets.customer_table import place_window
+from clientdesk.tui.widgets.window_moves import WindowMoves
 
 T = TypeVar("T")
 
 WINDOW_SIZE = 200
 """Most rows a table holds: a few screens either side of the cursor."""
-EDGE = 10
-"""Rows from a window edge at which the next window is read, so scrolling never stalls."""
 FIRST_ROW = -2
 """A target meaning the first row that is not a heading (-1 is the last row)."""
 
@@ -135,7 +134,7 @@ class Column:
     width: int  # cells; 0 = the flexible column that takes the spare width
 
 
-class WindowTable(DataTable[Text]):
+class WindowTable(WindowMoves, DataTable[Text]):
     """Rows of a Window; asks for the next window as the cursor nears an edge of this one.
 
     Subclasses set COLUMNS and say how a row and a heading look (`cells`, `heading_cells`)
@@ -267,63 +266,12 @@ class WindowTable(DataTable[Text]):
     def _key(self, row: Any) -> str:
         return f"heading:{row.section.key}" if isinstance(row, Heading) else self.row_key(row)
 
-    def forget_moves(self) -> None:
-        """Drop pending moves: the list is about to change under them, or could not load."""
-        self._wanted, self._asked, self._sliding = None, False, False
-
-    # Moving.
-
-    def action_first(self) -> None:
-        self._go_to(0)
-
-    def action_last(self) -> None:
-        self._go_to(self.total - 1)
-
-    def action_cursor_down(self) -> None:
-        self._step(1, super().action_cursor_down)
-
-    def action_cursor_up(self) -> None:
-        self._step(-1, super().action_cursor_up)
-
-    def action_page_down(self) -> None:
-        self._step(self._page_rows(), super().action_page_down)
-
-    def action_page_up(self) -> None:
-        self._step(-self._page_rows(), super().action_page_up)
-
-    def _page_rows(self) -> int:
-        header = self.header_height if self.show_header else 0
-        return max(self.scrollable_content_region.height - header, 1)
-
-    def _step(self, rows: int, native: Callable[[], None]) -> None:
-        if self._wanted is None and 0 <= self.cursor_row + rows < len(self.window_rows):
-            native()
-        elif self.window_rows:
-            here = self._wanted if self._wanted is not None else self.start + self.cursor_row
-            self._go_to(here + rows)
-
-    def _go_to(self, target: int) -> None:
-        target = min(max(target, 0), max(self.total - 1, 0))
-        if self._wanted is None and self.start <= target < self.start + len(self.window_rows):
-            self.move_cursor(row=target - self.start)
-            return
-        self._wanted = target
-        if not self._asked:
-            self._asked = True
-            self.post_message(self.WindowWanted(self, target, follow=False))
+    def _ask_window(self, target: int, *, follow: bool) -> None:
+        self.post_message(self.WindowWanted(self, target, follow=follow))
 
     @on(DataTable.RowHighlighted)
     def _near_edge(self) -> None:
-        if self._sliding or self._wanted is not None or not self.window_rows:
-            return
-        row = self.cursor_row
-        more_above = self.start > 0 and row < EDGE
-        more_below = (
-            self.start + len(self.window_rows) < self.total and row >= len(self.window_rows) - EDGE
-        )
-        if more_above or more_below:
-            self._sliding = True
-            self.post_message(self.WindowWanted(self, self.start + row, follow=True))
+        self.slide_near_edge()
 
     # Drawing.
 

@@ -1,10 +1,13 @@
 """Cursor moves over a table that holds a window of a long list (the rest stays in SQL).
 
-The customer, contract and complaint tables each hold a few hundred rows around the cursor.
-Moving inside the window is DataTable's own move; moving past it (or to the first or last
-row) records where the cursor should be and asks once, with the table's `WindowWanted`
-message, for the window around that row. Near an edge of the window the table asks for the
-window to slide, keeping the highlighted row where it is.
+The customer, contract, complaint and visit tables each hold a few hundred rows around the
+cursor, read from SQL. Moving inside the window is DataTable's own move; moving past it (or
+to the first or last row) records where the cursor should be and asks once, with the
+table's `WindowWanted` message, for the window around that row. Near an edge of the window
+the table asks for the window to slide, keeping the highlighted row where it is.
+
+A table over a list in memory (ListTable) uses the same moves and fills its next window at
+once instead of asking (it overrides `_go_to`).
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ EDGE = 10  # rows from a window's edge at which the window slides
 
 class WindowMoves:
     """Mixin for a DataTable subclass with `start`, `total`, `window_rows` and a
-    `WindowWanted(target, follow=...)` message. Its RowHighlighted handler calls
-    `slide_near_edge()` (handlers are not inherited from a plain mixin)."""
+    `WindowWanted(target, follow=...)` message (or its own `_ask_window`). Its
+    RowHighlighted handler calls `slide_near_edge()` (handlers are not inherited from a
+    plain mixin)."""
 
     start: int
     total: int
@@ -49,6 +53,10 @@ class WindowMoves:
     def action_page_up(self) -> None:
         self._step(-self._page_rows(), super().action_page_up)  # type: ignore[misc]
 
+    def _held(self) -> int:
+        """Rows in the window held."""
+        return len(self.window_rows)
+
     def _page_rows(self) -> int:
         table: Any = self
         header = table.header_height if table.show_header else 0
@@ -57,9 +65,9 @@ class WindowMoves:
     def _step(self, rows: int, native: Callable[[], None]) -> None:
         """Move by `rows`: inside the window as DataTable does, beyond it through `_go_to`."""
         cursor: int = self.cursor_row  # type: ignore[attr-defined]
-        if self._wanted is None and 0 <= cursor + rows < len(self.window_rows):
+        if self._wanted is None and 0 <= cursor + rows < self._held():
             native()  # moves the cursor and the view together
-        elif self.window_rows:
+        elif self._held():
             here = self._wanted if self._wanted is not None else self.start + cursor
             self._go_to(here + rows)
 
@@ -67,13 +75,18 @@ class WindowMoves:
         """Put the cursor on absolute row `target`, asking for another window if needed."""
         table: Any = self
         target = min(max(target, 0), max(self.total - 1, 0))
-        if self._wanted is None and self.start <= target < self.start + len(self.window_rows):
+        if self._wanted is None and self.start <= target < self.start + self._held():
             table.move_cursor(row=target - self.start)
             return
         self._wanted = target
         if not self._asked:
             self._asked = True
-            table.post_message(table.WindowWanted(target, follow=False))
+            self._ask_window(target, follow=False)
+
+    def _ask_window(self, target: int, *, follow: bool) -> None:
+        """Ask for the window around absolute row `target` (a slide if `follow`)."""
+        table: Any = self
+        table.post_message(table.WindowWanted(target, follow=follow))
 
     def slide_near_edge(self) -> None:
         """Ask for the window to slide when the cursor came near one of its edges."""
@@ -88,4 +101,4 @@ class WindowMoves:
         )
         if more_above or more_below:
             self._sliding = True
-            table.post_message(table.WindowWanted(self.start + row, follow=True))
+            self._ask_window(self.start + row, follow=True)
