@@ -649,11 +649,13 @@ def test_contract_values_count_toward_revenue_by_status(session: Session) -> Non
 
     grading = Settings().grading
     counted = {}
+    entered = NOW - 500 * DAY  # on file before TODAY: a run for a past day skips later ones
     for status in S:
-        owner = customer(session, f"客户{status.value}")
+        owner = customer(session, f"客户{status.value}", created_at=entered)
         in_status(session, owner, status)
         counted[status] = owner
-    short = customer(session, "短期客户")  # a six-month contract signed within the 12 months
+    # a six-month contract signed within the 12 months
+    short = customer(session, "短期客户", created_at=entered)
     ran_out = draft(session, short, start=TODAY - 200 * DAY, end=TODAY - 20 * DAY)
     sign_contract(cid(ran_out), signed_on=TODAY - 210 * DAY, **ACT)
     assert ran_out.status == S.EXPIRED

@@ -267,9 +267,10 @@ def _scored(
              net, sales, previous, first_on, on_time, late, uninvoiced) = row  # fmt: skip
             since = _since(created_at, first_on)
             days = None if since is None else (as_of - since).days
-            if days is not None and days < -1:
-                # Not on file yet on `as_of` (a run for a past day): entered later and no
-                # trade by then. -1 is today still: created_at is a UTC day, as_of a local one.
+            if days is not None and days < -1 and not uninvoiced:
+                # Not on file yet on `as_of` (a run for a past day): entered later, with no
+                # trade and no contract signed by then (a trade would make `since` earlier).
+                # -1 is today still: created_at is a UTC day, as_of a local one.
                 continue
             graded = grade(net, uninvoiced, sales, previous, days, on_time, late, share, potential)
             total, new = (0.0, Grade.D) if graded is None else graded
