@@ -6,6 +6,10 @@ formatting itself (labels, amounts, local times, the apostrophe against formula
 injection) is done by SQLite in the SELECT, and Python's C csv writer takes the rows
 as they come: that keeps a CSV export within about twice the time of `sqlite3 -csv`.
 The other formats convert values in Python, where they need typed cells anyway.
+
+On PostgreSQL the same SELECTs run through a server-side cursor (a chunk of rows at a
+time) and CSV cells are formatted in Python exactly as SQLite formats them (`csv_python`;
+tests compare the two outputs byte for byte).
 """
 
 from __future__ import annotations
@@ -71,11 +75,14 @@ def _o(key: str, sql: str | None = None, kind: str = "text", enum: Any = None) -
 
 
 CUSTOMER_REF = (_o("customer_code", "c.code"), _o("customer_name", "c.name"))
+# The key contact: written as SQLite's partial index on contacts says it (so that it is
+# used); other databases store a real boolean (see `_source`).
+PRIMARY = "k.is_primary = 1"
 
 ENTITIES: dict[str, tuple[str, tuple[Out, ...]]] = {
     "customers": (
         "customers t LEFT JOIN customers p ON p.id = t.parent_id "
-        "LEFT JOIN contacts k ON k.customer_id = t.id AND k.is_primary = 1 "
+        f"LEFT JOIN contacts k ON k.customer_id = t.id AND {PRIMARY} "
         "JOIN customers c ON c.id = t.id",
         (
             _o("code"),
@@ -337,11 +344,47 @@ def csv_sql(out: Out, language: str, zone: tzinfo) -> str:
     return x  # int, date: stored as shown
 
 
-def _query(
-    entity: str, outs: Sequence[Out], select: Sequence[str], filters: ExportFilters
-) -> tuple[str, list[Any]]:
+def csv_python(out: Out, language: str, zone: tzinfo) -> Callable[[Any], Any]:
+    """Stored value → CSV cell, for databases other than SQLite: what `csv_sql` gives."""
+    if out.kind == "text":
+        return lambda v: neutralise(v) if isinstance(v, str) else v
+    if out.kind == "money":
+        return _money_text
+    if out.kind == "bool":
+        yes, no = ("是", "否") if language == "zh" else ("yes", "no")
+        return lambda v: None if v is None else yes if v else no
+    if out.kind == "moment":
+        local = typed(out, language, zone)
+        return lambda v: None if v is None else _moment_text(local(v))
+    return typed(out, language, zone)  # choice (labels), int, date
+
+
+def _money_text(cents: Any) -> str | None:
+    if cents is None:
+        return None
+    sign, cents = ("-", -cents) if cents < 0 else ("", cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def _moment_text(moment: datetime) -> str:
+    """Local time as `local_time_sql` writes it: seconds and fraction only when set."""
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%d %H:%M:%S") + f".{moment.microsecond:06d}"
+    if moment.second:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _source(entity: str, dialect: str) -> str:
     source = ENTITIES[entity][0]
+    return source if dialect == "sqlite" else source.replace(PRIMARY, "k.is_primary")
+
+
+def _query(
+    db: Any, entity: str, outs: Sequence[Out], select: Sequence[str], filters: ExportFilters
+) -> tuple[str, list[Any]]:
     where, params = filters.where()
+    source = _source(entity, _dialect(db))
     sql = f"SELECT {', '.join(select)} FROM {source} WHERE {where} ORDER BY t.id"  # noqa: S608
     return sql, params
 
@@ -372,11 +415,36 @@ def typed(out: Out, language: str, zone: tzinfo) -> Callable[[Any], Any]:
     return lambda v: v
 
 
-def _sqlite(database: Database) -> tuple[Any, sqlite3.Connection]:
-    if database.engine.dialect.name != "sqlite":
-        raise UsageError("export reads SQLite databases only in this version.")
+class ServerRows:
+    """A server database's driver connection, read like sqlite3's: `execute(sql, params)`
+    with ? placeholders gives a cursor to fetch from. Each query is a named (server-side)
+    cursor, so a large export never holds the whole result in memory."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self._cursors = 0
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self._cursors += 1
+        cursor = self.connection.cursor(name=f"clientdesk_export_{self._cursors}")
+        cursor.itersize = CHUNK
+        # ? → the driver's %s; no query here holds a % or a ? of its own.
+        cursor.execute(sql.replace("?", "%s"), list(params))
+        return cursor
+
+
+def _dialect(db: Any) -> str:
+    return "sqlite" if isinstance(db, sqlite3.Connection) else "server"
+
+
+def reader(database: Database) -> tuple[Any, Any]:
+    """(the pooled connection to close, what to run queries on): sqlite3's own connection
+    on SQLite, a ServerRows elsewhere."""
     raw = database.engine.raw_connection()
-    return raw, cast(sqlite3.Connection, raw.driver_connection)
+    driver = raw.driver_connection
+    if database.engine.dialect.name == "sqlite":
+        return raw, cast(sqlite3.Connection, driver)
+    return raw, ServerRows(driver)
 
 
 def export_entity(
@@ -404,7 +472,7 @@ def export_entity(
         raise UsageError("--excel and --encoding apply to CSV and TSV exports only.")
     outs = choose_columns(entity, options.columns)
     headers = headers_for(entity, outs, options.headers)
-    raw, db = _sqlite(database)
+    raw, db = reader(database)
     try:
         with translate_errors(database.label):
             # The count is for a progress bar only; without one it is a query saved.
@@ -414,7 +482,7 @@ def export_entity(
             if fmt == "xlsx":
                 from clientdesk.exchange.xlsx import write_xlsx
 
-                sql, params = _query(entity, outs, [o.sql for o in outs], options.filters)
+                sql, params = _query(db, entity, outs, [o.sql for o in outs], options.filters)
                 converters = [typed(o, options.headers, options.zone) for o in outs]
                 return write_xlsx(
                     db.execute(sql, params), outs, headers, converters, out, total, report
@@ -428,15 +496,15 @@ def export_entity(
         raw.close()
 
 
-def _count(db: sqlite3.Connection, entity: str, filters: ExportFilters) -> int:
-    source = ENTITIES[entity][0]
+def _count(db: Any, entity: str, filters: ExportFilters) -> int:
+    source = _source(entity, _dialect(db))
     where, params = filters.where()
     row = db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()  # noqa: S608
     return int(row[0])
 
 
 def _write_csv(
-    db: sqlite3.Connection,
+    db: Any,
     entity: str,
     outs: Sequence[Out],
     headers: Sequence[str],
@@ -460,13 +528,21 @@ def _write_csv(
         # writer leaves a field holding a lone "\r" unquoted, and readers split it in two.
         lineterminator="\r\n",
     )
-    select = [csv_sql(o, options.headers, options.zone) for o in outs]
-    sql, params = _query(entity, outs, select, options.filters)
+    language, zone = options.headers, options.zone
+    if _dialect(db) == "sqlite":
+        select = [csv_sql(o, language, zone) for o in outs]
+        formats = None
+    else:
+        select = [o.sql for o in outs]
+        formats = [csv_python(o, language, zone) for o in outs]
+    sql, params = _query(db, entity, outs, select, options.filters)
     written = 0
     try:
         writer.writerow([neutralise(h) for h in headers])
         cursor = db.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK):
+            if formats is not None:
+                rows = [[f(v) for f, v in zip(formats, row, strict=True)] for row in rows]
             try:
                 writer.writerows(rows)
             except UnicodeEncodeError as exc:
@@ -492,7 +568,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _write_json(
-    db: sqlite3.Connection,
+    db: Any,
     entity: str,
     outs: Sequence[Out],
     out: BinaryIO,
@@ -502,7 +578,7 @@ def _write_json(
 ) -> int:
     keys = [o.key for o in outs] if options.headers == "en" else headers_for(entity, outs, "zh")
     converters = [typed(o, options.headers, options.zone) for o in outs]
-    sql, params = _query(entity, outs, [o.sql for o in outs], options.filters)
+    sql, params = _query(db, entity, outs, [o.sql for o in outs], options.filters)
     lines = options.format == "jsonl"
     written = 0
     cursor = db.execute(sql, params)

@@ -190,7 +190,11 @@ def export_snapshot(database: Database, out: BinaryIO, progress: Progress | None
     from clientdesk.storage.database import translate_errors
 
     if database.engine.dialect.name != "sqlite":
-        raise UsageError("snapshots read SQLite databases only in this version.")
+        raise UsageError(
+            "snapshots (export all) read SQLite databases only in this version.",
+            hint="`clientdesk db copy FILE.db` copies the server database into a file; "
+            "single entities export from the server directly.",
+        )
     report = progress or (lambda stage, done, total: None)
     raw = database.engine.raw_connection()
     db = cast(sqlite3.Connection, raw.driver_connection)

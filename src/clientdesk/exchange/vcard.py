@@ -8,10 +8,10 @@ cutting a UTF-8 character in two.
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, BinaryIO
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from clientdesk.exchange.export import ExportFilters
@@ -74,7 +74,7 @@ def card(
     email: str | None,
     wechat: str | None,
     notes: str | None,
-    updated_at: str | None,
+    updated_at: str | datetime | None,
     company: str,
     code: str,
 ) -> bytes:
@@ -99,7 +99,9 @@ def card(
     if notes:
         lines.append(f"NOTE:{escape(notes)}")
     lines.append(f"UID:urn:uuid:{uuid.uuid5(NAMESPACE, f'{code}/{contact_id}')}")
-    if updated_at:
+    if isinstance(updated_at, datetime):  # a server database's aware time
+        lines.append(f"REV:{updated_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S')}Z")
+    elif updated_at:  # SQLite's stored UTC text
         stamp = updated_at[:19].replace("-", "").replace(":", "").replace(" ", "T")
         lines.append(f"REV:{stamp}Z")
     lines.append("END:VCARD")
@@ -107,7 +109,7 @@ def card(
 
 
 def write_vcards(
-    db: sqlite3.Connection,
+    db: Any,
     filters: ExportFilters,
     out: BinaryIO,
     total: int | None,
