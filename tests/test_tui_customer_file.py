@@ -801,7 +801,7 @@ async def test_every_tab_shows_at_80_columns_and_counts_return_when_wide(db: Dat
         await open_first_file(pilot)
         row = tab_row(app)
         titles = ["1 Profile", "2 Contacts", "3 Timeline", "4 Grade", "5 Visits"]
-        for title in [*titles, "6 Contracts", "7 Complaints"]:
+        for title in [*titles, "6 Contr.", "7 Compl.", "8 Group"]:
             assert title in row
         assert "(" not in row  # no room for the counts
         await pilot.resize_terminal(120, 36)
@@ -821,6 +821,8 @@ def test_tab_labels_fit_their_width_dropping_padding_then_counts() -> None:
     assert not tight and wide["timeline"] == "3 Timeline (12,345)"
     middle, tight = fit_tab_labels(notes, sum(len(label) + 1 for label in wide.values()))
     assert tight and middle == wide
+    no_notes, tight = fit_tab_labels(notes, sum(len(label) + 1 for label in TAB_TITLES.values()))
+    assert tight and no_notes == TAB_TITLES
     narrow, tight = fit_tab_labels(notes, 78)
-    assert tight and narrow == TAB_TITLES
+    assert tight and narrow["contracts"] == "6 Contr." and narrow["complaints"] == "7 Compl."
     assert sum(len(label) + 1 for label in narrow.values()) <= 78

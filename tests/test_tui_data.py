@@ -114,6 +114,25 @@ async def open_data(pilot: Pilot[Any]) -> DataScreen:
     return screen
 
 
+async def open_file_tab(pilot: Pilot[Any], customer_id: int, key: str, tab: str) -> Any:
+    """Open the customer's file, then the tab under `key`; the file screen."""
+    from textual.widgets import TabbedContent
+
+    from clientdesk.tui.screens.customer_file import CustomerFileScreen
+
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, ClientdeskApp)
+    app.open_customer(customer_id)
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, CustomerFileScreen)
+    await pilot.press(key)
+    await settle(pilot)
+    assert screen.query_one(TabbedContent).active == tab
+    return screen
+
+
 def shown(app: ClientdeskApp, selector: str) -> str:
     """The text a widget shows on screen, its wrapped lines joined with spaces."""
     widget = app.screen.query_one(selector)

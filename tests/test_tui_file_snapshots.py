@@ -210,6 +210,15 @@ class TestCustomerFile:
         overdue sale and a late payment marked."""
         assert snap_compare(app_for(file_db), terminal_size=SIZE, run_before=open_file("3"))
 
+    def test_group(self, snap_compare: SnapCompare, file_db: Database) -> None:
+        """The group: the parent and this subsidiary with its credit line and its overdue
+        sale, against a limit from net capital, with the bar and the risk passed on."""
+        risky = Settings.model_validate(
+            {"user": {"name": "测试员"}, "risk": {"net_capital": "30000000"}}
+        )
+        app = make_app(risky, shown_as(file_db), now=NOW)
+        assert snap_compare(app, terminal_size=SIZE, run_before=open_file("8"))
+
     def test_small_terminal(self, snap_compare: SnapCompare, file_db: Database) -> None:
         """At 80x24 the panels stack and the footer keeps the file's first keys."""
         assert snap_compare(app_for(file_db), terminal_size=(80, 24), run_before=open_file())

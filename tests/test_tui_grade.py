@@ -16,7 +16,6 @@ from textual.widgets import Input, Select, TabbedContent
 from clientdesk.domain.customer import Customer
 from clientdesk.domain.enums import Grade
 from clientdesk.storage.database import Database
-from clientdesk.tui.app import ClientdeskApp
 from clientdesk.tui.file_tabs.grade import GradeTab
 from clientdesk.tui.screens.confirm import ConfirmScreen
 from clientdesk.tui.screens.customer_file import CustomerFileScreen
@@ -32,6 +31,7 @@ from test_tui_data import (
     grades,
     notices,
     open_data,
+    open_file_tab,
     settle,
     shown,
 )
@@ -54,16 +54,9 @@ def customer(database: Database, customer_id: int) -> Customer:
 
 
 async def open_grade_tab(pilot: Pilot[Any], customer_id: int) -> GradeTab:
-    await settle(pilot)
-    app = pilot.app
-    assert isinstance(app, ClientdeskApp)
-    app.open_customer(customer_id)
-    await settle(pilot)
-    assert isinstance(app.screen, CustomerFileScreen)
-    await pilot.press("4")
-    await settle(pilot)
-    assert app.screen.query_one(TabbedContent).active == "grade"
-    return app.screen.query_one(GradeTab)
+    screen = await open_file_tab(pilot, customer_id, "4", "grade")
+    tab: GradeTab = screen.query_one(GradeTab)
+    return tab
 
 
 async def test_grade_tab_explains_the_grade_and_its_service_standard(db: Database) -> None:

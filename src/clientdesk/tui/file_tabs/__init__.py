@@ -26,6 +26,7 @@ class FileTab(Vertical):
     TAB_ID: ClassVar[str]  # the pane's id, unique in the file screen
     TITLE: ClassVar[str]  # shown after the tab's number key, e.g. "Visits 拜访"
     ORDER: ClassVar[int]  # tabs are ordered by this; the number keys follow the order
+    SHORT_TITLE: ClassVar[str] = ""  # for a narrow screen, when TITLE is long ("Contr.")
 
     DEFAULT_CSS = """
     FileTab { height: 1fr; }

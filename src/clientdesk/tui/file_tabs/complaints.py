@@ -70,6 +70,7 @@ class NoComplaints(Static, can_focus=True):
 class ComplaintsTab(FileTab):
     TAB_ID = "complaints"
     TITLE = "Complaints"
+    SHORT_TITLE = "Compl."
     ORDER = 70
 
     DEFAULT_CSS = """

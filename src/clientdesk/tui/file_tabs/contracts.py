@@ -118,6 +118,7 @@ class ContractsNone(Static, can_focus=True):
 class ContractsTab(FileTab):
     TAB_ID = "contracts"
     TITLE = "Contracts"
+    SHORT_TITLE = "Contr."
     ORDER = 60
 
     DEFAULT_CSS = """

@@ -58,13 +58,19 @@ BASE_TABS = ("profile", "contacts", "timeline")
 # The extra tabs (Visits, Contracts, ...) come from clientdesk.tui.file_tabs, in their order.
 TABS = (*BASE_TABS, *(tab.TAB_ID for tab in file_tabs()))
 TAB_TITLES = {
-    # English only: seven tabs with their counts must fit a 120-column row (an 80-column
-    # one without the counts, see fit_tab_labels); the Chinese terms are in each tab's
-    # panel titles.
+    # English only: the tabs with their counts must fit a 120-column row (an 80-column
+    # one without the counts and with short titles, see fit_tab_labels); the Chinese
+    # terms are in each tab's panel titles.
     "profile": "Profile",
     "contacts": "Contacts",
     "timeline": "Timeline",
     **{tab.TAB_ID: tab.TITLE for tab in file_tabs()},
+}
+SHORT_TITLES = {tab.TAB_ID: tab.SHORT_TITLE or tab.TITLE for tab in file_tabs()}
+SHORT_TITLES = {
+    tab: f"{n} {SHORT_TITLES.get(tab, TAB_TITLES[tab])}"
+    for n, tab in enumerate(TABS, start=1)
+    if n <= 9
 }
 TAB_TITLES = {tab: f"{n} {TAB_TITLES[tab]}" for n, tab in enumerate(TABS, start=1) if n <= 9}
 FILTERS: tuple[Source | None, ...] = (None, *SOURCE_LABELS)
@@ -75,16 +81,18 @@ def fit_tab_labels(notes: dict[str, str], width: int) -> tuple[dict[str, str], b
 
     A note is a tab's count ("1,234") or state ("filtered"). Tried in turn until one fits:
     labels with their notes and a cell of padding each side; the same, tight (one cell
-    between tabs); tight without the notes, which fits 80 columns.
+    between tabs); tight without the notes; tight with the short titles ("Contr."), which
+    fits 80 columns.
     """
     full = {
         tab: f"{title} ({notes[tab]})" if notes.get(tab) else title
         for tab, title in TAB_TITLES.items()
     }
-    for labels, pad, tight in ((full, 2, False), (full, 1, True), (TAB_TITLES, 1, True)):
+    tries = ((full, 2, False), (full, 1, True), (TAB_TITLES, 1, True))
+    for labels, pad, tight in tries:
         if sum(cell_len(label) + pad for label in labels.values()) <= width:
             return dict(labels), tight
-    return dict(TAB_TITLES), True
+    return dict(SHORT_TITLES), True
 
 
 class FileLoaded(Message):

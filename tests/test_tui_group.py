@@ -1,0 +1,88 @@
+"""The Group tab of the customer file, driven with Pilot: the group's members under their
+parents, its credit against the concentration limit with the early warning, the members
+overdue, and Enter opening a member's file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+from textual.pilot import Pilot
+from textual.widgets import DataTable, TabbedContent
+
+from clientdesk.config import Settings
+from clientdesk.storage.database import Database, open_database
+from clientdesk.tui.screens.customer_file import CustomerFileScreen
+from test_group_risk import company, sale
+from test_tui_data import SIZE, app_for, open_file_tab, settle, shown
+
+# The app's clock (test_tui_data.NOW) is 2025-03-01; net capital ¥100M: limit ¥15M.
+RISKY = Settings.model_validate({"user": {"name": "测试员"}, "risk": {"net_capital": "100000000"}})
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    """华信集团 (1, ¥10M) → 华信北京 (2, ¥2M, owes ¥2.5M, ¥0.5M overdue since 2025-01-10)
+    → 华信北京物流 (3, ¥1M); 独立公司 (4) in no group. Used ¥13.5M: the early warning."""
+    database = open_database(str(tmp_path / "t.db"))
+    with Session(database.engine) as s:
+        top = company(s, "华信集团有限公司", 10_000_000)
+        beijing = company(s, "华信北京有限公司", 2_000_000, top)
+        company(s, "华信北京物流有限公司", 1_000_000, beijing)
+        company(s, "独立公司有限公司", 1_000_000)
+        sale(s, beijing, 2_000_000, due=date(2025, 3, 20))
+        sale(s, beijing, 500_000, due=date(2025, 1, 10))
+        sale(s, beijing, 700_000, due=date(2025, 1, 1), paid=date(2025, 1, 1) + timedelta(1))
+        s.commit()
+    yield database
+    database.dispose()
+
+
+async def open_group_tab(pilot: Pilot[Any], customer_id: int) -> CustomerFileScreen:
+    screen: CustomerFileScreen = await open_file_tab(pilot, customer_id, "8", "group")
+    return screen
+
+
+async def test_a_subsidiarys_group_with_its_limit_warning_and_overdue_member(
+    db: Database,
+) -> None:
+    app = app_for(db, RISKY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_group_tab(pilot, 2)
+        summary = shown(app, "#group-summary")
+        assert "华信集团有限公司 C000001 · 3 members" in summary
+        assert "Credit used CNY 13,500,000.00 of the limit CNY 15,000,000.00" in summary
+        assert "90% early warning 预警" in summary
+        assert "⚠ Overdue: 华信北京有限公司 CNY 500,000.00 since 2025-01-10" in summary
+        members = shown(app, "#group-members")
+        assert "华信集团有限公司 10,000,000.00 0.00" in members
+        assert "▸ 华信北京有限公司 2,000,000.00 2,500,000.00 500,000.00 2025-01-10" in members
+        assert "华信北京物流有限公司 1,000,000.00 0.00" in members
+        assert "8 Group (3)" in str(screen.query_one(TabbedContent).get_tab("group").label)
+        table = screen.query_one("#group-members", DataTable)
+        assert table.cursor_row == 1  # on this customer
+        await pilot.press("down", "enter")  # open the logistics company's file
+        await settle(pilot)
+        opened = app.screen
+        assert isinstance(opened, CustomerFileScreen) and opened.customer_id == 3
+
+
+async def test_a_customer_in_no_group_says_how_to_make_one(db: Database) -> None:
+    app = app_for(db, RISKY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_group_tab(pilot, 4)
+        assert "Not part of a group" in shown(app, "#group-summary")
+        assert not screen.query_one("#group-members").display
+
+
+async def test_without_net_capital_the_tab_says_what_to_set(db: Database) -> None:
+    app = app_for(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_group_tab(pilot, 1)
+        summary = shown(app, "#group-summary")
+        assert "Credit used CNY 13,500,000.00" in summary
+        assert "set risk.net_capital (资本净额) in the settings" in summary
