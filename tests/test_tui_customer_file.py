@@ -142,6 +142,7 @@ async def test_enter_opens_the_highlighted_customers_file_and_escape_returns(
             "5 Visits (0)",
             "6 Contracts (0)",
             "7 Complaints (0)",
+            "8 Group",  # in no group: no count
         ]
         await pilot.press("escape")
         await settle(pilot)

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, TabbedContent
 
 from clientdesk.config import Settings
+from clientdesk.domain import Transaction
 from clientdesk.storage.database import Database, open_database
 from clientdesk.tui.screens.customer_file import CustomerFileScreen
 from test_group_risk import company, sale
@@ -86,3 +87,95 @@ async def test_without_net_capital_the_tab_says_what_to_set(db: Database) -> Non
         summary = shown(app, "#group-summary")
         assert "Credit used CNY 13,500,000.00" in summary
         assert "set risk.net_capital (资本净额) in the settings" in summary
+
+
+# -- the Groups screen (j) ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_groups(db: Database) -> Database:
+    """Adds 金桥集团 (5, ¥14M) → 金桥南京 (6, ¥1.5M): ¥15.5M, over the limit, nobody overdue."""
+    with Session(db.engine) as s:
+        jinqiao = company(s, "金桥集团有限公司", 14_000_000)
+        company(s, "金桥南京有限公司", 1_500_000, jinqiao)
+        s.commit()
+    return db
+
+
+async def test_groups_screen_lists_by_credit_used_filters_and_opens_a_group(
+    two_groups: Database,
+) -> None:
+    from clientdesk.tui.screens.groups import GroupsScreen, GroupTable
+
+    app = app_for(two_groups, RISKY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, GroupsScreen)
+        summary = shown(app, "#groups-summary")
+        assert "2 groups · limit CNY 15,000,000.00 per group · 1 over" in summary
+        assert "1 at the early warning · 1 with a member overdue" in summary
+        table = screen.query_one(GroupTable)
+        assert [row.code for row in table.window_rows] == ["C000005", "C000001"]
+        rows = shown(app, "GroupTable")
+        assert "C000005 金桥集团有限公司 2 15,500,000 103% 0 over 超限" in rows
+        assert "C000001 华信集团有限公司 3 13,500,000 90% 2,500,000 500,000 ! warning 预警" in rows
+        assert "1 / 2 groups, by credit used" in shown(app, "#groups-status")
+        await pilot.press("f")  # flagged: past the warning level or with a member overdue
+        await settle(pilot)
+        assert [row.code for row in table.window_rows] == ["C000005", "C000001"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        opened = app.screen
+        assert isinstance(opened, CustomerFileScreen) and opened.customer_id == 1
+        assert opened.query_one(TabbedContent).active == "group"
+        assert opened.query_one("#group-members", DataTable).has_focus
+
+
+async def test_groups_screen_flagged_only_and_empty(db: Database) -> None:
+    from clientdesk.tui.screens.groups import GroupsScreen, GroupTable
+
+    app = app_for(db)  # no net capital: only the overdue flags a group
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, GroupsScreen)
+        assert "set risk.net_capital" in shown(app, "#groups-summary")
+        await pilot.press("f")
+        await settle(pilot)
+        assert [row.code for row in screen.query_one(GroupTable).window_rows] == ["C000001"]
+    with Session(db.engine) as s:
+        for row in s.exec(select(Transaction)).all():
+            row.paid_on = row.due_on
+            s.add(row)
+        s.commit()
+    app = app_for(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "f")
+        await settle(pilot)
+        assert app.screen.has_class("-empty")
+        assert "No group is at the early warning or has a member overdue" in shown(
+            app, "#groups-empty"
+        )
+
+
+def test_groups_screen_snapshot(snap_compare: Any, two_groups: Database) -> None:
+    """The Groups screen at 120x36: the summary, one group over the limit and one at the
+    early warning with a member overdue."""
+    from clientdesk.tui.app import make_app
+    from test_tui_data import NOW
+    from test_tui_file_snapshots import shown_as
+
+    app = make_app(RISKY, shown_as(two_groups), now=NOW)
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)

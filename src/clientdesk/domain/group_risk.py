@@ -263,6 +263,15 @@ def _select_groups(groups: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class GroupCounts:
+    total: int  # every group
+    over: int  # past the limit
+    warning: int  # at the early warning, not past the limit
+    at_risk: int  # with a member overdue
+    flagged: int  # past the warning level or with a member overdue
+
+
+@dataclass(frozen=True)
 class GroupPage:
     rows: list[GroupRow]
     offset: int
@@ -270,6 +279,53 @@ class GroupPage:
     over: int  # of all groups, past the limit
     warning: int  # of all groups, at the early warning
     at_risk: int  # of all groups, with a member overdue
+
+
+def _flagged(groups: Any, limit: Limit) -> Any:
+    flagged = groups.c.overdue > 0
+    warning = limit.warning_cents
+    return flagged | (groups.c.used >= warning) if warning is not None else flagged
+
+
+def group_counts(*, session: Session, limit: Limit, today: date) -> GroupCounts:
+    groups = _groups(_members(_tree(), today))
+    warning = limit.warning_cents
+    over = groups.c.used > limit.cents if limit.cents is not None else literal(False)
+    warned = groups.c.used >= warning if warning is not None else literal(False)
+    counts = select(
+        func.count(),
+        func.sum(case((over, 1), else_=0)),
+        func.sum(case((warned, 1), else_=0)),
+        func.sum(case((groups.c.overdue > 0, 1), else_=0)),
+        func.sum(case((_flagged(groups, limit), 1), else_=0)),
+    )
+    total, n_over, n_warned, at_risk, flagged = session.connection().execute(counts).one()
+    return GroupCounts(
+        total=int(total or 0),
+        over=int(n_over or 0),
+        warning=int(n_warned or 0) - int(n_over or 0),
+        at_risk=int(at_risk or 0),
+        flagged=int(flagged or 0),
+    )
+
+
+def group_rows(
+    *,
+    session: Session,
+    limit: Limit,
+    today: date,
+    offset: int = 0,
+    page_size: int = 100,
+    flagged_only: bool = False,
+) -> list[GroupRow]:
+    """Groups by credit used, largest first (the id breaks ties); `flagged_only`: past the
+    warning level or with a member overdue."""
+    groups = _groups(_members(_tree(), today))
+    stmt = _select_groups(groups)
+    if flagged_only:
+        stmt = stmt.where(_flagged(groups, limit))
+    stmt = stmt.order_by(groups.c.used.desc(), groups.c.root_id).offset(offset).limit(page_size)
+    return _group_rows(session, groups, limit, stmt)
 
 
 def group_page(
@@ -281,34 +337,23 @@ def group_page(
     page_size: int = 100,
     flagged_only: bool = False,
 ) -> GroupPage:
-    """Groups by credit used, largest first; `flagged_only`: past the warning level or
-    with a member overdue."""
-    groups = _groups(_members(_tree(), today))
-    warning = limit.warning_cents
-    flagged = groups.c.overdue > 0
-    if warning is not None:
-        flagged = flagged | (groups.c.used >= warning)
-    over = groups.c.used > limit.cents if limit.cents is not None else literal(False)
-    warned = groups.c.used >= warning if warning is not None else literal(False)
-    counts = select(
-        func.count(),
-        func.sum(case((over, 1), else_=0)),
-        func.sum(case((warned, 1), else_=0)),
-        func.sum(case((groups.c.overdue > 0, 1), else_=0)),
-        func.sum(case((flagged, 1), else_=0)),
-    )
-    total, over, at_warning, at_risk, flagged_total = session.connection().execute(counts).one()
-    stmt = _select_groups(groups)
-    if flagged_only:
-        stmt = stmt.where(flagged)
-    stmt = stmt.order_by(groups.c.used.desc(), groups.c.root_id).offset(offset).limit(page_size)
-    return GroupPage(
-        rows=_group_rows(session, groups, limit, stmt),
+    """A page of `group_rows` with the counts of every group."""
+    counts = group_counts(session=session, limit=limit, today=today)
+    rows = group_rows(
+        session=session,
+        limit=limit,
+        today=today,
         offset=offset,
-        total=int((flagged_total if flagged_only else total) or 0),
-        over=int(over or 0),
-        warning=int(at_warning or 0) - int(over or 0),
-        at_risk=int(at_risk or 0),
+        page_size=page_size,
+        flagged_only=flagged_only,
+    )
+    return GroupPage(
+        rows=rows,
+        offset=offset,
+        total=counts.flagged if flagged_only else counts.total,
+        over=counts.over,
+        warning=counts.warning,
+        at_risk=counts.at_risk,
     )
 
 

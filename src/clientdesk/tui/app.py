@@ -178,12 +178,14 @@ class ClientdeskApp(App[None]):
     def _open_customer(self, message: OpenCustomer) -> None:
         self.open_customer(message.customer_id)
 
-    def open_customer(self, customer_id: int | None) -> None:
-        """Show a customer's file, or the new-customer form when customer_id is None."""
+    def open_customer(self, customer_id: int | None, *, tab: str | None = None) -> None:
+        """Show a customer's file (on `tab`, a tab id, if given), or the new-customer form
+        when customer_id is None."""
         if customer_id is None:
             self.push_screen(CustomerFormScreen(self.context), self._new_customer_closed)
         else:
-            self.push_screen(CustomerFileScreen(self.context, customer_id), self._file_closed)
+            screen = CustomerFileScreen(self.context, customer_id, tab=tab)
+            self.push_screen(screen, self._file_closed)
 
     def action_new_customer(self) -> None:
         """Open the form for a new customer."""

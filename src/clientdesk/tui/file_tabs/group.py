@@ -221,6 +221,8 @@ class GroupTab(FileTab):
         self.counted(detail.group.members)
         here = next((n for n, m in enumerate(detail.members) if m.id == self.customer_id), 0)
         table.move_cursor(row=here)
+        if self.screen.focused is None and self.display and self.region:
+            table.focus()  # opened on this tab: the members take the keys once they show
 
     @on(GroupLoadFailed)
     def _failed(self, message: GroupLoadFailed) -> None:

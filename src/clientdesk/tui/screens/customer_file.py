@@ -180,10 +180,15 @@ class CustomerFileScreen(Screen[bool]):
 
     AUTO_FOCUS = "#profile-view"
 
-    def __init__(self, ctx: AppContext, customer_id: int) -> None:
+    def __init__(self, ctx: AppContext, customer_id: int, *, tab: str | None = None) -> None:
         super().__init__(classes="file-screen")
         self.ctx = ctx
         self.customer_id = customer_id
+        self.first_tab = tab  # the tab to open on (its TAB_ID), else the profile
+        if tab in TAB_TITLES:
+            # Focusing the profile would bring its tab forward: no automatic focus (an empty
+            # selector), the tab's own widget once mounted.
+            setattr(self, "AUTO_FOCUS", "")  # noqa: B010 (a ClassVar, set for this screen)
         self.file: CustomerFile | None = None
         self.contacts: list[Contact] = []
         self.changed = False
@@ -195,7 +200,8 @@ class CustomerFileScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield FileHeader(id="file-header")
-        with TabbedContent(id="file-tabs"):
+        first = self.first_tab if self.first_tab in TAB_TITLES else ""
+        with TabbedContent(id="file-tabs", initial=first or ""):
             with TabPane(TAB_TITLES["profile"], id="profile"):
                 yield ProfileView(id="profile-view")
             with TabPane(TAB_TITLES["contacts"], id="contacts"):
@@ -214,6 +220,8 @@ class CustomerFileScreen(Screen[bool]):
     def on_mount(self) -> None:
         self.query_one("#contacts-empty").display = False
         self.query_one("#timeline-empty").display = False
+        if self.first_tab in TAB_TITLES:
+            self.call_after_refresh(self._focus_tab)
         self.reload()
 
     # Reading.

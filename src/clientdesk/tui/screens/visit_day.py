@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
@@ -33,6 +32,8 @@ from clientdesk.tui.widgets.visit_window import (
     Piece,
     Section,
     Window,
+    WindowLoaded,
+    WindowLoadFailed,
     WindowTable,
     clip,
     read_window,
@@ -82,19 +83,12 @@ class DayTable(WindowTable):
         ]
 
 
-class DayLoaded(Message):
-    def __init__(self, serial: int, window: Window, follow: bool) -> None:
-        super().__init__()
-        self.serial = serial
-        self.window = window
-        self.follow = follow
+class DayLoaded(WindowLoaded):
+    pass
 
 
-class DayLoadFailed(Message):
-    def __init__(self, serial: int, error: str) -> None:
-        super().__init__()
-        self.serial = serial
-        self.error = error
+class DayLoadFailed(WindowLoadFailed):
+    pass
 
 
 def read_day(

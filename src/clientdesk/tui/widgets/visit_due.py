@@ -15,7 +15,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -29,6 +28,8 @@ from clientdesk.tui.widgets.visit_window import (
     Piece,
     Section,
     Window,
+    WindowLoaded,
+    WindowLoadFailed,
     WindowTable,
     clip,
     read_window,
@@ -111,19 +112,12 @@ happened, **enter** opens the file, **f** hides customers already planned.
         return row if isinstance(row, DueRow) else None
 
 
-class DueLoaded(Message):
-    def __init__(self, serial: int, window: Window, follow: bool) -> None:
-        super().__init__()
-        self.serial = serial
-        self.window = window
-        self.follow = follow
+class DueLoaded(WindowLoaded):
+    pass
 
 
-class DueLoadFailed(Message):
-    def __init__(self, serial: int, error: str) -> None:
-        super().__init__()
-        self.serial = serial
-        self.error = error
+class DueLoadFailed(WindowLoadFailed):
+    pass
 
 
 def read_due(

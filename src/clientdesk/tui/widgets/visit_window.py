@@ -112,6 +112,25 @@ class Window:
     layout: Layout
 
 
+class WindowLoaded(Message):
+    """A window read in a worker for request number `serial` (older ones are dropped);
+    `follow`: keep the highlighted row where it is. Subclass it per list, so that each
+    list's handler takes only its own."""
+
+    def __init__(self, serial: int, window: Window, follow: bool) -> None:
+        super().__init__()
+        self.serial = serial
+        self.window = window
+        self.follow = follow
+
+
+class WindowLoadFailed(Message):
+    def __init__(self, serial: int, error: str) -> None:
+        super().__init__()
+        self.serial = serial
+        self.error = error
+
+
 def read_window(
     layout: Layout,
     fetch: Callable[[Piece], Sequence[Any]],
@@ -323,6 +342,8 @@ __all__ = [
     "Piece",
     "Section",
     "Window",
+    "WindowLoadFailed",
+    "WindowLoaded",
     "WindowTable",
     "clip",
     "read_window",
