@@ -37,9 +37,26 @@ class TransactionBase(SQLModel):
         return self
 
 
+# The condition of ix_transactions_unpaid_sales, as queries must spell it (with literals)
+# for SQLite to use that partial index.
+UNPAID_SALE = "kind = 'sale' AND paid_on IS NULL"
+
+
 class Transaction(TransactionBase, table=True):
     __tablename__ = "transactions"
-    __table_args__ = (sa.Index("ix_transactions_customer_occurred", "customer_id", "occurred_on"),)
+    __table_args__ = (
+        sa.Index("ix_transactions_customer_occurred", "customer_id", "occurred_on"),
+        # Unpaid sales only (migration 0005): what each customer owes, at any size.
+        sa.Index(
+            "ix_transactions_unpaid_sales",
+            "kind",
+            "customer_id",
+            "due_on",
+            "amount_cents",
+            sqlite_where=sa.text(UNPAID_SALE),
+            postgresql_where=sa.text(UNPAID_SALE),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
