@@ -120,8 +120,8 @@ async def test_groups_screen_lists_by_credit_used_filters_and_opens_a_group(
         table = screen.query_one(GroupTable)
         assert [row.code for row in table.window_rows] == ["C000005", "C000001"]
         rows = shown(app, "GroupTable")
-        assert "C000005 金桥集团有限公司 2 15,500,000 103% 0 over 超限" in rows
-        assert "C000001 华信集团有限公司 3 13,500,000 90% 2,500,000 500,000 ! warning 预警" in rows
+        assert "C000005 金桥集团有限公司 2 15,500,000 103% over 超限 0" in rows
+        assert "C000001 华信集团有限公司 3 13,500,000 90% warning 预警 2,500,000 500,000 !" in rows
         assert "1 / 2 groups, by credit used" in shown(app, "#groups-status")
         await pilot.press("f")  # flagged: past the warning level or with a member overdue
         await settle(pilot)

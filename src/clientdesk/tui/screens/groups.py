@@ -77,9 +77,9 @@ overdue.
         Column("members", "Members", 7),
         Column("used", "Credit used", 13),
         Column("share", "Of limit", 8),
+        Column("state", "State", 12),  # before the amounts: it shows on 80 columns
         Column("owed", "Owed", 11),
         Column("overdue", "Overdue", 11),
-        Column("state", "State", 12),
     )
     FLEX: ClassVar[tuple[int, int]] = (14, 50)
 
@@ -116,9 +116,9 @@ overdue.
             Text(f"{row.members:,}", justify="right", no_wrap=True),
             Text(_yuan(row.used_cents), justify="right", no_wrap=True),
             Text(share, style=style, justify="right", no_wrap=True),
+            clip(state, str(style)) if row.state is not LimitState.NO_LIMIT else clip(""),
             Text(_yuan(row.owed_cents), justify="right", no_wrap=True),
             overdue,
-            clip(state, str(style)) if row.state is not LimitState.NO_LIMIT else clip(""),
         ]
 
     @property
