@@ -34,15 +34,15 @@ from clientdesk.tui.registry import Command, Mode
 from clientdesk.tui.widgets.mode_bar import ModeBar
 
 BAR = 12
-COLUMNS = (
+COLUMNS = (  # short labels: the figures must fit 120 columns beside the bars
     ("owner", "Salesperson 销售"),
-    ("target", "Target 目标"),
-    ("sales", "Sales 销售额"),
+    ("target", "Target"),
+    ("sales", "Sales"),
     ("met", "Met 完成"),
-    ("pace", "vs period"),
+    ("pace", "Period"),
     ("collected", "Collected 回款"),
-    ("new", "New 新客户"),
-    ("visits", "Visits 拜访"),
+    ("new", "New"),
+    ("visits", "Visits"),
 )
 
 
