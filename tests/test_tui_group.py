@@ -19,7 +19,7 @@ from clientdesk.domain import Transaction
 from clientdesk.storage.database import Database, open_database
 from clientdesk.tui.screens.customer_file import CustomerFileScreen
 from test_group_risk import company, sale
-from test_tui_data import SIZE, app_for, open_file_tab, settle, shown
+from test_tui_data import SIZE, app_for, notices, open_file_tab, settle, shown
 
 # The app's clock (test_tui_data.NOW) is 2025-03-01; net capital ¥100M: limit ¥15M.
 RISKY = Settings.model_validate({"user": {"name": "测试员"}, "risk": {"net_capital": "100000000"}})
@@ -177,5 +177,23 @@ def test_groups_screen_snapshot(snap_compare: Any, two_groups: Database) -> None
         await settle(pilot)
         await pilot.press("j")
         await settle(pilot)
+        pilot.app.clear_notifications()  # the start-up early warning (tested below)
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+async def test_the_app_warns_of_groups_at_or_past_the_limit_when_it_opens(
+    two_groups: Database,
+) -> None:
+    from clientdesk.tui.screens.groups import risk_warning
+
+    app = app_for(two_groups, RISKY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert (
+            "Group risk 风险预警: 1 group is over and 1 at the early warning of the "
+            "concentration limit. Press j."
+        ) in notices(app)
+    quiet = app_for(two_groups)  # no net capital: nothing to warn of
+    assert risk_warning(quiet.context) is None

@@ -34,7 +34,7 @@ from clientdesk.domain.group_risk import (
 from clientdesk.domain.money import format_cents
 from clientdesk.errors import ClientdeskError
 from clientdesk.tui.file_tabs.group import limit_of
-from clientdesk.tui.registry import Command, Mode
+from clientdesk.tui.registry import Command, Housekeeping, Mode
 from clientdesk.tui.widgets.mode_bar import ModeBar
 from clientdesk.tui.widgets.visit_window import (
     Column,
@@ -343,6 +343,27 @@ class GroupsScreen(Screen[None]):
         self.query_one("#groups-status", Static).update("  ·  ".join(parts))
 
 
+RISK_CHECK_EVERY = 3600.0  # seconds between two early-warning checks while the app is open
+
+
+def risk_warning(ctx: AppContext) -> str | None:
+    """Housekeeping: the early warning (风险预警) when groups are at or past the limit;
+    nothing when net capital is not set or every group is within the warning level."""
+    limit = limit_of(ctx.settings)
+    if limit.cents is None:
+        return None
+    today = ctx.today()
+    counts = ctx.read(lambda s: group_counts(session=s, limit=limit, today=today))
+    parts = []
+    if counts.over:
+        parts.append(f"{counts.over:,} {'group is' if counts.over == 1 else 'groups are'} over")
+    if counts.warning:
+        parts.append(f"{counts.warning:,} at the early warning")
+    if not parts:
+        return None
+    return f"Group risk 风险预警: {' and '.join(parts)} of the concentration limit. Press j."
+
+
 def group_commands(app: App[Any], screen: Screen[Any]) -> list[Command]:
     if not isinstance(screen, GroupsScreen):
         return []
@@ -366,4 +387,7 @@ MODE = Mode(
     order=45,
     screen=GroupsScreen,
     commands=group_commands,
+    housekeeping=(
+        Housekeeping(run=risk_warning, every_seconds=RISK_CHECK_EVERY, severity="warning"),
+    ),
 )
