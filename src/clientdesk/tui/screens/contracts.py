@@ -117,6 +117,7 @@ class ContractsScreen(ListScreen):
     """Every contract in a table that reads one window of rows at a time."""
 
     LIST_ID = "contracts"
+    NOUN = "contracts"
 
     DEFAULT_CSS = """
     ContractsScreen ContractsEmpty { display: none; }
@@ -155,7 +156,6 @@ class ContractsScreen(ListScreen):
         self.ctx = ctx
         self.listing = Listing()  # asked for
         self.shown = Listing()  # on screen: the status line describes this one
-        self._total: int | None = None
         self._capped = False
         self._search: tuple[str, ContractSearch | None] | None = None  # the query resolved
         self._loaded_at = 0.0
@@ -380,31 +380,13 @@ class ContractsScreen(ListScreen):
             sort=listing.sort,
             descending=listing.descending,
         )
-        self._total = message.total
-        self.shown = listing
-        was_empty = self.has_class("-empty")
-        empty = self.query_one(ContractsEmpty)
-        if message.total == 0 and table.has_focus:
-            empty.focus()  # the keys of the list keep working while it is hidden
-        self.set_class(message.total == 0, "-empty")
-        self.search_box.set_class(listing.searching, "-active")
-        empty.update(self._empty_text())
-        if was_empty and message.total and self.focused in (None, empty):
-            table.focus()
-        self._show_status()
+        self._window_shown(listing, message.total)
 
     @on(ContractsLoadFailed)
     def _load_failed(self, message: ContractsLoadFailed) -> None:
         if message.request.serial != self._serial:
             return
-        table = self.table
-        table.loading = False
-        table.forget_moves()
-        self.listing = self.shown  # later windows must match the rows on screen
-        self.refresh_bindings()
-        self.notify(message.error, title="Could not load contracts", severity="error")
-        if self._total is None:
-            self.query_one("#status", Static).update("Contracts could not be loaded.")
+        self._window_failed(message.error)
 
     # What the list says about itself.
 

@@ -136,6 +136,7 @@ class CustomersScreen(ListScreen):
     """Every customer in a table that reads one window of rows at a time."""
 
     LIST_ID = "customers"
+    NOUN = "customers"
 
     AUTO_FOCUS = "#customers"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -168,7 +169,6 @@ class CustomersScreen(ListScreen):
         self.today = today
         self.listing = Listing()  # asked for
         self.shown = Listing()  # on screen: the status line describes this one
-        self._total: int | None = None
         self._hits: SearchHits | None = None  # matches of the search on screen
         self._hits_key: tuple[str, ListFilters] | None = None
 
@@ -325,31 +325,13 @@ class CustomersScreen(ListScreen):
             descending=listing.descending,
             highlight=message.hits.terms.text if message.hits else "",
         )
-        self._total = message.total
-        self.shown = listing
-        was_empty = self.has_class("-empty")
-        empty = self.query_one(EmptyState)
-        if message.total == 0 and table.has_focus:
-            empty.focus()  # the keys of the list keep working while it is hidden
-        self.set_class(message.total == 0, "-empty")
-        self.search_box.set_class(listing.searching, "-active")
-        empty.update(self._empty_text())
-        if was_empty and message.total and self.focused in (None, empty):
-            table.focus()
-        self._show_status()
+        self._window_shown(listing, message.total)
 
     @on(CustomersLoadFailed)
     def _load_failed(self, message: CustomersLoadFailed) -> None:
         if message.request.serial != self._serial:
             return
-        table = self.table
-        table.loading = False
-        table.forget_moves()
-        self.listing = self.shown  # later windows must match the rows on screen
-        self.refresh_bindings()
-        self.notify(message.error, title="Could not load customers", severity="error")
-        if self._total is None:
-            self.query_one("#status", Static).update("Customers could not be loaded.")
+        self._window_failed(message.error)
 
     @work(thread=True, exclusive=True, group="customer-filter-choices")
     def _load_choices(self) -> None:

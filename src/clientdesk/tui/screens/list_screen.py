@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from clientdesk.tui.widgets.search_box import SearchBox
 
@@ -31,12 +31,15 @@ class ListScreen(Screen[None]):
     `clear_filters` and `reload`."""
 
     LIST_ID: ClassVar[str] = ""
+    NOUN: ClassVar[str] = "rows"  # what the list holds, in messages: "customers"
     listing: Any
+    shown: Any  # the listing on screen: the status line describes this one
     table: Any
 
     def __init__(self) -> None:
         super().__init__()
         self._serial = 0
+        self._total: int | None = None  # rows of the listing on screen, once read
         self._search_timer: Timer | None = None
 
     @property
@@ -143,4 +146,40 @@ class ListScreen(Screen[None]):
         self._request(0, follow=False)
 
     def _request(self, target: int, *, follow: bool) -> None:
+        raise NotImplementedError
+
+    def _window_shown(self, listing: Any, total: int) -> None:
+        """After the table took a new window of `listing`: the empty state (which keeps the
+        list's keys working while the table is hidden), the search box mark, the status."""
+        self._total = total
+        self.shown = listing
+        table = self.table
+        was_empty = self.has_class("-empty")
+        empty = self.query_one("#empty", Static)
+        if total == 0 and table.has_focus:
+            empty.focus()
+        self.set_class(total == 0, "-empty")
+        self.search_box.set_class(listing.searching, "-active")
+        empty.update(self._empty_text())
+        if was_empty and total and self.focused in (None, empty):
+            table.focus()
+        self._show_status()
+
+    def _window_failed(self, error: str) -> None:
+        """A window could not be read: keep what is on screen and say why."""
+        table = self.table
+        table.loading = False
+        table.forget_moves()
+        self.listing = self.shown  # later windows must match the rows on screen
+        self.refresh_bindings()
+        self.notify(error, title=f"Could not load {self.NOUN}", severity="error")
+        if self._total is None:
+            self.query_one("#status", Static).update(
+                f"{self.NOUN.capitalize()} could not be loaded."
+            )
+
+    def _empty_text(self) -> str:
+        raise NotImplementedError
+
+    def _show_status(self) -> None:
         raise NotImplementedError
